@@ -1,0 +1,98 @@
+"""A sheet as plain data: values and the fill colour a person sees, by row and column.
+
+The workbook-reading layer turns a worksheet into a :class:`SheetGrid`; every
+rule in the pure core (actions, maturity, KPIs, audits) works on grids only,
+so it can be tested without a workbook and run on what xlwings reads from an
+open Excel book just the same.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterator
+
+
+@dataclass(frozen=True, slots=True)
+class GridCell:
+    """One cell: its value and, if it is filled, the colour shown as ``RRGGBB``."""
+
+    value: object = None
+    fill: str | None = None
+    number_format: str | None = None
+
+    @property
+    def text(self) -> str:
+        """The value as stripped text ('' for empty)."""
+        if self.value is None:
+            return ""
+        return str(self.value).strip()
+
+
+@dataclass
+class SheetGrid:
+    """The used part of one sheet. Rows and columns are 1-based, as in Excel."""
+
+    name: str
+    cells: dict[int, dict[int, GridCell]] = field(default_factory=dict)
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)
+    hidden_rows: set[int] = field(default_factory=set)
+
+    @property
+    def max_row(self) -> int:
+        return max(self.cells, default=0)
+
+    @property
+    def max_col(self) -> int:
+        return max((max(r) for r in self.cells.values() if r), default=0)
+
+    def cell(self, row: int, col: int) -> GridCell:
+        return self.cells.get(row, {}).get(col, EMPTY)
+
+    def value(self, row: int, col: int) -> object:
+        return self.cell(row, col).value
+
+    def text(self, row: int, col: int) -> str:
+        return self.cell(row, col).text
+
+    def row_texts(self, row: int) -> dict[int, str]:
+        """Non-empty texts of a row by column."""
+        return {c: cell.text for c, cell in self.cells.get(row, {}).items() if cell.text}
+
+    def rows(self) -> Iterator[int]:
+        return iter(sorted(self.cells))
+
+    def set(self, row: int, col: int, value: object, fill: str | None = None,
+            number_format: str | None = None) -> None:
+        self.cells.setdefault(row, {})[col] = GridCell(value, fill, number_format)
+
+
+EMPTY = GridCell()
+
+
+def column_letter(col: int) -> str:
+    """1 -> 'A', 28 -> 'AB'."""
+    letters = ""
+    while col > 0:
+        col, rem = divmod(col - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def column_index(letters: str) -> int:
+    """'A' -> 1, 'AB' -> 28."""
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + (ord(ch) - 64)
+    return n
+
+
+def a1(row: int, col: int) -> str:
+    return f"{column_letter(col)}{row}"
+
+
+def split_a1(ref: str) -> tuple[int, int]:
+    """'AB12' -> (12, 28)."""
+    ref = ref.replace("$", "")
+    i = 0
+    while i < len(ref) and ref[i].isalpha():
+        i += 1
+    return int(ref[i:]), column_index(ref[:i])
