@@ -1,0 +1,628 @@
+"""Action plans as staff lay them out, read from a :class:`~ehxl.grid.SheetGrid`.
+
+Plans arrive as Word tables pasted into Excel or as sheets built over years, so
+the reader expects the quirks DOMAIN.md lists rather than a template:
+
+* the header row is found anywhere in the first rows (title and vision rows
+  above it are skipped) by recognising column names through synonyms;
+* a column whose header is blank but whose values look like ``1.1``, ``2.3``
+  is taken as the reference column;
+* the header repeated mid-table (a Word table pasted across pages) is skipped;
+* a theme row (``1. Theme: ...``, merged across or not) sets the theme of the
+  rows below it;
+* group columns (matrix area, priority) written once are filled down;
+* a row with no reference and no owner continues the action above it (Word
+  split the cell across a page break): its text is appended, so "By" and
+  "1.4.15." become "By 1.4.15.";
+* legend rows under the table ("Green – Complete") set what colours mean;
+* HTML fragments (``<p>``, ``<ul>``) are turned into plain lines.
+
+Status comes from the status word, the status cell's fill colour, or both; the
+word wins when they disagree, and the disagreement is reported.  An action is
+complete when its status means complete under the legend, its progress is
+100%, or its deadline cell says it was completed.
+"""
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from typing import Iterable, Mapping
+
+from . import rag
+from .deadlines import DateKind, ParsedDate, parse_date_text
+from .findings import Finding, error, warning, where
+from .grid import SheetGrid, a1
+from .owners import OwnerRegister, looks_like_owner, person_part, resolve, split_owners
+
+# Column synonyms, compared after normalise_header().  Order matters only for
+# ties: the first field listed whose synonym matches a header wins it.
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "ref": ("ref", "reference", "ref no", "no", "number", "action no", "action number", "action ref",
+            "id", "#", "item", "item no"),
+    "theme": ("theme", "priority", "matrix area", "area", "strand", "workstream", "objective",
+              "priority area", "key priority"),
+    "outcome": ("outcome", "outcomes", "intended outcome", "expected outcome", "what we want to achieve"),
+    "action": ("action", "actions", "task", "tasks", "description", "activity", "action required",
+               "what we will do", "action description"),
+    "owner": ("owner", "owners", "by whom", "lead", "lead officer", "responsible officer", "responsible",
+              "who", "accountable officer", "responsibility", "action owner", "lead person"),
+    "revised": ("revised date", "revised deadline", "new deadline", "revised end date", "new date",
+                "revised timescale", "revised by when"),
+    "deadline": ("deadline", "by when", "timescale", "timescales", "end date", "due date", "due",
+                 "target date", "completion date", "date due", "by", "when", "target completion date"),
+    "start": ("start", "start date", "from", "date started", "start by"),
+    "status": ("status", "rag", "rag status", "progress", "rag rating", "current status", "delivery status"),
+    "progress_pct": ("progress %", "% progress", "% complete", "percent complete", "percentage complete",
+                     "progress percent", "% completed"),
+    "update": ("update", "updates", "progress update", "achievement to date", "comments", "comment",
+               "comments updates", "commentary", "latest update", "notes", "progress to date", "evidence"),
+    "next_steps": ("next steps", "next steps action", "next step"),
+    "rationale": ("rationale", "reason", "why"),
+    "impact": ("impact measure", "impact measures", "impact", "measure", "success measure",
+               "measures of success", "how will we know", "success criteria"),
+    "level": ("progress level", "maturity level", "level", "matrix level"),
+    "quarter_completed": ("quarter completed", "date completed", "completed"),
+}
+
+#: Fields whose blank cells take the value above (a group written once).
+FILL_DOWN = ("theme",)
+
+#: Headers that start this way are updates ("Progress As at 2.11.15").
+_UPDATE_PREFIXES = ("progress as at", "progress as of", "update as at", "update as of", "progress at",
+                    "position as at", "progress update")
+
+_REF_RE = re.compile(r"^[A-Za-z]{0,3}\d{1,3}(?:\.\d{1,3}){0,3}[a-z]?\.?$")
+_THEME_RE = re.compile(r"^\s*(?:\d{1,2}\s*\.\s*(?![\d])|theme\b|priority\s*\d*\s*[:.-]|section\s+\d)", re.I)
+_THEME_LABEL_RE = re.compile(r"^\s*(?:\d{1,2}\s*\.\s*)?(?:theme|priority|section)?\s*\d*\s*[:.\-–]?\s*", re.I)
+_PCT_RE = re.compile(r"(\d{1,3}(?:\.\d+)?)\s*%")
+_TAG_RE = re.compile(r"<\s*(/?)\s*([a-zA-Z0-9]+)[^>]*>")
+_BLOCK_TAGS = {"p", "div", "br", "li", "ul", "ol", "tr", "h1", "h2", "h3", "h4"}
+
+
+@dataclass
+class Action:
+    """One action of a plan, with the sheet cell each of its fields came from."""
+
+    sheet: str
+    row: int
+    ref: str | None = None
+    theme: str | None = None
+    outcome: str = ""
+    action: str = ""
+    owner_text: str = ""
+    owners: list[str] = field(default_factory=list)
+    deadline_text: str = ""
+    deadline: ParsedDate | None = None
+    revised: ParsedDate | None = None
+    start: ParsedDate | None = None
+    status_word: str = ""
+    status_fill: str | None = None
+    status: str | None = None
+    meaning: rag.Meaning | None = None
+    progress: float | None = None
+    update: str = ""
+    level: int | None = None
+    cells: dict[str, str] = field(default_factory=dict)
+    texts: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def due(self) -> date | None:
+        """The deadline that counts: a revised one wins over the original."""
+        for parsed in (self.revised, self.deadline):
+            if parsed is not None and parsed.kind in (DateKind.DEADLINE, DateKind.MILESTONES) and parsed.date:
+                return parsed.date
+        return None
+
+    @property
+    def ongoing(self) -> bool:
+        return any(p is not None and p.kind is DateKind.ONGOING for p in (self.revised, self.deadline, self.start)) \
+            and self.due is None
+
+    @property
+    def complete(self) -> bool:
+        if self.meaning is rag.Meaning.COMPLETE:
+            return True
+        if self.progress is not None and self.progress >= 1.0:
+            return True
+        return any(p is not None and p.kind is DateKind.COMPLETED for p in (self.revised, self.deadline))
+
+    @property
+    def label(self) -> str:
+        """How a message names the action: its reference, or its row."""
+        return f"action {self.ref}" if self.ref else f"the action in row {self.row}"
+
+    def cell(self, fld: str) -> str:
+        return self.cells.get(fld) or a1(self.row, 1)
+
+
+@dataclass
+class Plan:
+    """The actions read from one sheet, and how the sheet was understood."""
+
+    sheet: str
+    header_row: int
+    columns: dict[str, int]
+    actions: list[Action]
+    legend: rag.Legend
+    findings: list[Finding] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------- text helpers
+
+@lru_cache(maxsize=4096)
+def clean_text(value: str) -> str:
+    """Plain text from a cell: HTML fragments become lines, spacing is tidied.
+
+    Cached because a workbook can point thousands of cells at one long shared
+    string; its hash is computed once and the work is done once.
+    """
+    text = value
+    if "<" in text and ">" in text:
+        text = _TAG_RE.sub(lambda m: "\n" if m.group(2).lower() in _BLOCK_TAGS else "", text)
+        text = html.unescape(text)
+    lines = (re.sub(r"[ \t\u00a0]+", " ", ln).strip() for ln in text.replace("\r", "\n").split("\n"))
+    return "\n".join(ln for ln in lines if ln)
+
+
+def cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return clean_text(str(value)) if not isinstance(value, str) else clean_text(value)
+
+
+@lru_cache(maxsize=4096)
+def normalise_header(text: str) -> str:
+    """Header text reduced for matching: case, spacing, punctuation and "(%)" don't matter."""
+    t = clean_text(text).lower().replace("(%)", " %").replace("%", " % ")
+    t = re.sub(r"^\d+\s+(?=[a-z])", "", t)          # a stray page number before the name ("18 Action No.")
+    t = re.sub(r"[^a-z0-9#% ]+", " ", t)
+    return re.sub(r"\s+", " ", t).strip()
+
+
+def header_field(text: str) -> str | None:
+    """The field a header names, or None."""
+    norm = normalise_header(text)
+    if not norm:
+        return None
+    if norm.startswith(_UPDATE_PREFIXES):
+        return "update"
+    for fld, names in SYNONYMS.items():
+        if norm in names:
+            return fld
+    if norm.endswith("%") and "progress" in norm:
+        return "progress_pct"
+    return None
+
+
+def theme_name(text: str) -> str:
+    """"1. Theme: Early Help Performance Framework" -> "Early Help Performance Framework"."""
+    first = clean_text(text).split("\n")[0]
+    stripped = _THEME_LABEL_RE.sub("", first, count=1).strip()
+    return stripped or first.strip()
+
+
+def parse_percent(value: object) -> list[float]:
+    """Every percentage a cell holds, as fractions (a cell may hold "100%\\n0%")."""
+    if value is None or value == "":
+        return []
+    if isinstance(value, bool):
+        return []
+    if isinstance(value, (int, float)):
+        v = float(value)
+        return [v / 100 if v > 1 else v]
+    found = [float(m) / 100 for m in _PCT_RE.findall(str(value))]
+    if found:
+        return found
+    try:
+        v = float(str(value).strip())
+    except ValueError:
+        return []
+    return [v / 100 if v > 1 else v]
+
+
+# ----------------------------------------------------------- finding the table
+
+def _header_candidates(grid: SheetGrid, max_scan: int = 40) -> list[tuple[int, dict[str, int]]]:
+    found = []
+    for r in list(grid.rows())[:max_scan]:
+        fields: dict[str, int] = {}
+        for c, text in sorted(grid.row_texts(r).items()):
+            fld = header_field(text)
+            if fld and fld not in fields:
+                fields[fld] = c
+        if len(fields) >= 3 and fields.keys() & {"action", "owner", "deadline", "outcome"}:
+            found.append((r, fields))
+    return found
+
+
+def find_header(grid: SheetGrid, overrides: Mapping[str, str] | None = None) -> tuple[int, dict[str, int]] | None:
+    """The header row and the column of each recognised field."""
+    candidates = _header_candidates(grid)
+    if overrides:
+        candidates += _override_candidates(grid, overrides)
+    if not candidates:
+        return None
+    row, fields = max(candidates, key=lambda rc: (len(rc[1]), -rc[0]))
+    if overrides:
+        fields = _apply_overrides(grid, row, fields, overrides)
+    if "ref" not in fields:
+        ref_col = _infer_ref_column(grid, row, fields)
+        if ref_col:
+            fields["ref"] = ref_col
+    return row, fields
+
+
+def _override_candidates(grid: SheetGrid, overrides: Mapping[str, str]) -> list[tuple[int, dict[str, int]]]:
+    wanted = {normalise_header(v): k for k, v in overrides.items()}
+    out = []
+    for r in list(grid.rows())[:40]:
+        hits = {wanted[normalise_header(t)]: c for c, t in grid.row_texts(r).items() if normalise_header(t) in wanted}
+        if hits:
+            base = {header_field(t): c for c, t in grid.row_texts(r).items() if header_field(t)}
+            base.update(hits)
+            if len(base) >= 2:
+                out.append((r, base))
+    return out
+
+
+def _apply_overrides(grid: SheetGrid, row: int, fields: dict[str, int],
+                     overrides: Mapping[str, str]) -> dict[str, int]:
+    fields = dict(fields)
+    for c, t in grid.row_texts(row).items():
+        for fld, header in overrides.items():
+            if normalise_header(t) == normalise_header(header):
+                fields = {k: v for k, v in fields.items() if v != c}
+                fields[fld] = c
+    return fields
+
+
+def _infer_ref_column(grid: SheetGrid, header_row: int, fields: dict[str, int]) -> int | None:
+    """A blank-headed column whose values mostly look like references (1.1, 2.3)."""
+    used = set(fields.values())
+    first_field_col = min(used)
+    for c in range(1, first_field_col + 1):
+        if c in used or grid.text(header_row, c):
+            continue
+        values = [grid.text(r, c) for r in range(header_row + 1, min(grid.max_row, header_row + 200) + 1)]
+        values = [v for v in values if v]
+        refs = [v for v in values if _REF_RE.match(v)]
+        if values and len(refs) >= max(1, len(values) // 2):
+            return c
+    return None
+
+
+# ------------------------------------------------------------- reading the rows
+
+def looks_like_action_plan(grid: SheetGrid) -> float:
+    """How sure we are this sheet is an action plan (0..1)."""
+    found = find_header(grid)
+    if not found:
+        return 0.0
+    _, fields = found
+    core = len(fields.keys() & {"action", "owner", "deadline", "status", "ref"})
+    return min(1.0, 0.2 * core + 0.05 * len(fields))
+
+
+def read_action_plan(grid: SheetGrid, *, columns: Mapping[str, str] | None = None,
+                     legend: rag.Legend | None = None) -> Plan | None:
+    """Read the actions of one sheet; None when no action-plan header is found."""
+    found = find_header(grid, columns)
+    if not found:
+        return None
+    header_row, cols = found
+    header_texts = {c: normalise_header(grid.text(header_row, c)) for c in cols.values()}
+    reader = _RowReader(grid, header_row, cols, header_texts)
+    for r in grid.rows():
+        if r > header_row:
+            reader.take(r)
+    sheet_legend = rag.legend_from_lines(reader.legend_lines, legend or rag.DEFAULT_LEGEND)
+    plan_legend = legend if legend is not None and legend.source == "config" else (sheet_legend or legend
+                                                                                   or rag.DEFAULT_LEGEND)
+    plan = Plan(grid.name, header_row, cols, reader.actions, plan_legend)
+    for act in plan.actions:
+        plan.findings += _settle(act, plan_legend)
+    return plan
+
+
+class _RowReader:
+    """Walks the rows under the header, sorting them into actions, themes, legends and continuations."""
+
+    def __init__(self, grid: SheetGrid, header_row: int, cols: dict[str, int], header_texts: dict[int, str]):
+        self.grid, self.header_row, self.cols, self.header_texts = grid, header_row, cols, header_texts
+        self.actions: list[Action] = []
+        self.legend_lines: list[str] = []
+        self.theme: str | None = None
+        self.group: dict[str, str] = {}
+        self._row = header_row
+        self.first_col = min(cols.values())
+        self.last_col = max(cols.values())
+
+    def take(self, r: int) -> None:
+        self._row = r
+        texts = {c: t for c, t in self.grid.row_texts(r).items()}
+        if not texts:
+            return
+        if self._is_repeated_header(texts):
+            return
+        if self._is_legend(texts):
+            self.legend_lines += list(texts.values())
+            return
+        if self._is_theme_row(texts):
+            self.theme = theme_name(next(iter(texts.values())))
+            self.group.pop("theme", None)
+            return
+        values = {fld: cell_text(self.grid.value(r, c)) for fld, c in self.cols.items()}
+        if not any(values.values()):
+            return
+        if self._is_continuation(values):
+            self._continue(self.actions[-1], r, values)
+            return
+        self.actions.append(self._new_action(r, values))
+
+    def _is_repeated_header(self, texts: dict[int, str]) -> bool:
+        matches = sum(1 for c, h in self.header_texts.items() if h and normalise_header(texts.get(c, "")) == h)
+        named = sum(1 for h in self.header_texts.values() if h)
+        return named > 0 and matches >= max(2, (named * 6 + 9) // 10)
+
+    def _is_legend(self, texts: dict[int, str]) -> bool:
+        lines = [ln for t in texts.values() for ln in t.split("\n") if ln.strip()]
+        return bool(lines) and len(lines) <= 6 and all(rag.parse_legend_line(ln) for ln in lines)
+
+    def _is_theme_row(self, texts: dict[int, str]) -> bool:
+        distinct = set(texts.values())
+        if len(distinct) != 1:
+            return False
+        col = min(texts)
+        text = next(iter(distinct))
+        if _REF_RE.match(text):
+            return False
+        in_lead_column = col <= self.cols.get("ref", self.first_col) or col == self.first_col
+        spans = len(texts) > 1 or self._merged_across(col)
+        return bool(_THEME_RE.match(text)) and (in_lead_column or spans)
+
+    def _merged_across(self, col: int) -> bool:
+        """Whether the cell being read is the top-left of a range merged across columns."""
+        r = self._row
+        return any(r1 == r and c1 == col and c2 > c1 for r1, c1, r2, c2 in self.grid.merged)
+
+    def _is_continuation(self, values: dict[str, str]) -> bool:
+        if not self.actions:
+            return False
+        if values.get("ref") or values.get("owner") or values.get("status"):
+            return False
+        if "ref" not in self.cols and values.get(self._lead_field()):
+            return False
+        return True
+
+    def _lead_field(self) -> str:
+        return min(self.cols, key=lambda f: self.cols[f])
+
+    def _continue(self, act: Action, r: int, values: dict[str, str]) -> None:
+        for fld, text in values.items():
+            if text:
+                joiner = " " if fld in ("deadline", "revised", "start", "owner") else "\n"
+                act.texts[fld] = (act.texts.get(fld, "") + joiner + text).strip()
+
+    def _new_action(self, r: int, values: dict[str, str]) -> Action:
+        for fld in FILL_DOWN:
+            if fld in self.cols:
+                if values.get(fld):
+                    self.group[fld] = values[fld]
+                else:
+                    values[fld] = self.group.get(fld, "")
+        level_text = values.get("level", "")
+        if not level_text and not values.get("ref") and self.actions and "level" in self.cols:
+            prev = self.actions[-1]
+            values["level"] = prev.texts.get("level", "")
+        act = Action(sheet=self.grid.name, row=r)
+        act.texts = {k: v for k, v in values.items() if v}
+        act.cells = {fld: a1(r, c) for fld, c in self.cols.items()}
+        status_col = self.cols.get("status")
+        act.status_fill = self.grid.cell(r, status_col).fill if status_col else self._row_fill(r)
+        act.theme = values.get("theme") or self.theme
+        if "theme" in self.cols and values.get("theme"):
+            act.theme = clean_text(values["theme"]).split("\n")[0]
+        return act
+
+    def _row_fill(self, r: int) -> str | None:
+        """Without a status column, the first RAG-coloured cell of the row carries the status."""
+        skip = {self.cols.get(f) for f in ("deadline", "revised", "start")}
+        for c in range(self.first_col, self.last_col + 1):
+            fill = self.grid.cell(r, c).fill
+            if c not in skip and fill and rag.classify_rgb(fill):
+                return fill
+        return None
+
+
+# ------------------------------------------------------ settling each action
+
+def _settle(act: Action, legend: rag.Legend) -> list[Finding]:
+    """Turn an action's raw texts into typed fields; report what cannot be read."""
+    t = act.texts
+    out: list[Finding] = []
+    act.ref = t.get("ref", "").split("\n")[0].strip() or None
+    act.outcome = t.get("outcome", "")
+    act.action = t.get("action", "") or t.get("next_steps", "") or t.get("outcome", "")
+    act.owner_text = t.get("owner", "")
+    act.owners = [person_part(o) for o in split_owners(act.owner_text)] if act.owner_text else []
+    act.update = t.get("update", "")
+    act.deadline_text = t.get("deadline", "")
+    act.deadline = parse_date_text(act.deadline_text) if "deadline" in act.cells else None
+    if t.get("revised"):
+        act.revised = parse_date_text(t["revised"])
+    if t.get("start"):
+        act.start = parse_date_text(t["start"])
+    act.level = _level(t.get("level", ""))
+    out += _settle_progress(act)
+    out += _settle_status(act, legend)
+    return out
+
+
+def _level(text: str) -> int | None:
+    m = re.match(r"^\s*(\d+)", text or "")
+    return int(m.group(1)) if m else None
+
+
+def _settle_progress(act: Action) -> list[Finding]:
+    raw = act.texts.get("progress_pct", "")
+    values = parse_percent(raw) if raw else []
+    if not values:
+        return []
+    act.progress = min(values)
+    if len(values) > 1:
+        shown = ", ".join(f"{v:.0%}" for v in values)
+        return [warning("cell-several-values", act.sheet, act.cell("progress_pct"), act.row,
+                        f"{where(act.sheet, act.cell('progress_pct'))} holds several progress values ({shown}); "
+                        f"ehxl counts the lowest, {act.progress:.0%}. Give {act.label} one value or split it.")]
+    return []
+
+
+def _settle_status(act: Action, legend: rag.Legend) -> list[Finding]:
+    out: list[Finding] = []
+    act.status_word = act.texts.get("status", "")
+    by_word = rag.status_from_word(act.status_word, legend) if act.status_word else None
+    fill_colour = rag.classify_rgb(act.status_fill) if act.status_fill else None
+    cell = act.cell("status")
+    place = where(act.sheet, cell)
+    if act.status_word and by_word is None:
+        out.append(warning("status-unknown", act.sheet, cell, act.row,
+                           f"{place} says \"{_short(act.status_word)}\", which is not a status ehxl knows; "
+                           f"use Complete, In progress, Behind schedule or Not started, or a RAG colour."))
+    if act.status_fill and fill_colour is None and not by_word:
+        out.append(warning("status-unknown", act.sheet, cell, act.row,
+                           f"{place} is filled #{act.status_fill[-6:]}, which is not a RAG colour; "
+                           f"use green, amber, red (or blue/grey as your legend says)."))
+    if by_word:
+        act.status, act.meaning = by_word
+        if fill_colour and fill_colour != act.status and legend.meanings.get(fill_colour) != act.meaning:
+            out.append(warning("status-inconsistent", act.sheet, cell, act.row,
+                               f"{place} says \"{_short(act.status_word)}\" but is coloured {fill_colour}; "
+                               f"ehxl goes by the word. Make the colour and the word agree."))
+    elif fill_colour:
+        act.status, act.meaning = fill_colour, legend.meanings.get(fill_colour)
+    if act.progress is not None and act.progress >= 1.0 and act.meaning not in (None, rag.Meaning.COMPLETE):
+        out.append(warning("status-inconsistent", act.sheet, act.cell("progress_pct"), act.row,
+                           f"{where(act.sheet, act.cell('progress_pct'))} shows 100% but {act.label} is "
+                           f"marked {act.meaning.value}; ehxl counts it complete. Update the status."))
+    if act.status is None and act.meaning is None and not act.complete and ("status" in act.cells):
+        if not act.status_word:
+            out.append(warning("status-missing", act.sheet, cell, act.row,
+                               f"{place}: {act.label} has no status (no word and no RAG colour)."))
+    return out
+
+
+def _short(text: str, n: int = 60) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= n else flat[: n - 1] + "…"
+
+
+# --------------------------------------------------------------- validation
+
+def validate(plan: Plan, *, as_of: date, register: OwnerRegister | None = None) -> list[Finding]:
+    """Owners, deadlines, statuses and references: every problem with its cell."""
+    out = list(plan.findings)
+    seen: dict[str, Action] = {}
+    for act in plan.actions:
+        out += _check_owner(act, register)
+        out += _check_deadline(act, as_of)
+        if "status" not in plan.columns and act.status is None and not act.complete:
+            out.append(warning("status-missing", act.sheet, act.cell("ref"), act.row,
+                               f"{where(act.sheet, act.cell('ref'))}: {act.label} has no status "
+                               f"(the sheet has no status column and the row has no RAG colour)."))
+        if act.ref:
+            key = act.ref.rstrip(".").lower()
+            if key in seen:
+                first = seen[key]
+                out.append(error("duplicate-ref", act.sheet, act.cell("ref"), act.row,
+                                 f"{where(act.sheet, act.cell('ref'))}: reference {act.ref} is used again "
+                                 f"(first in row {first.row}); give each action its own reference."))
+            else:
+                seen[key] = act
+    return out
+
+
+def _check_owner(act: Action, register: OwnerRegister | None) -> list[Finding]:
+    cell = act.cell("owner")
+    place = where(act.sheet, cell)
+    if "owner" not in act.cells:
+        return [error("owner-missing", act.sheet, cell, act.row,
+                      f"{place}: {act.label} has no owner column; add an Owner (or 'By whom') column.")]
+    if not act.owner_text:
+        return [error("owner-missing", act.sheet, cell, act.row,
+                      f"{place}: {act.label} has no owner; name the person or team responsible.")]
+    if not looks_like_owner(act.owner_text):
+        return [error("owner-missing", act.sheet, cell, act.row,
+                      f"{place}: \"{_short(act.owner_text)}\" does not name an owner for {act.label}; "
+                      f"name the person or team responsible.")]
+    if register is None:
+        return []
+    found, unknown = resolve(act.owner_text, register)
+    act.owners = list(found) + [person_part(u) for u in unknown]
+    return [warning("owner-unknown", act.sheet, cell, act.row,
+                    f"{place}: \"{u}\" is not in the owner register; add them to the Owners sheet "
+                    f"or correct the name or initials.") for u in unknown]
+
+
+def _check_deadline(act: Action, as_of: date) -> list[Finding]:
+    cell = act.cell("deadline")
+    place = where(act.sheet, cell)
+    out: list[Finding] = []
+    parsed = act.deadline
+    if parsed is None or parsed.kind is DateKind.EMPTY:
+        if act.ongoing or act.complete:
+            return []
+        return [error("deadline-missing", act.sheet, cell, act.row,
+                      f"{place}: {act.label} has no deadline; give a date such as 31/03/2026 "
+                      f"(or write 'Ongoing').")]
+    if parsed.kind is DateKind.UNKNOWN:
+        note = f" ({parsed.note})" if parsed.note else ""
+        out.append(error("deadline-unparsed", act.sheet, cell, act.row,
+                         f"{place}: ehxl cannot read \"{_short(parsed.text)}\" as a date{note}; "
+                         f"write it as a day such as 31/03/2026 or a month such as March 2026."))
+    elif parsed.ambiguous:
+        out.append(warning("deadline-ambiguous", act.sheet, cell, act.row,
+                           f"{place}: \"{_short(parsed.text)}\" is not a single clear date; "
+                           f"{parsed.note or 'ehxl made an assumption'}."))
+    revised = act.revised
+    if revised is not None:
+        rcell = act.cell("revised")
+        if revised.kind is DateKind.UNKNOWN:
+            out.append(error("deadline-unparsed", act.sheet, rcell, act.row,
+                             f"{where(act.sheet, rcell)}: ehxl cannot read the revised date "
+                             f"\"{_short(revised.text)}\"; write it as a day such as 31/03/2026."))
+        elif revised.date and parsed.date and revised.date > parsed.date:
+            slip = (revised.date - parsed.date).days
+            out.append(warning("deadline-slipped", act.sheet, rcell, act.row,
+                               f"{where(act.sheet, rcell)}: {act.label} has slipped {slip} days, from "
+                               f"{parsed.date:%d/%m/%Y} to {revised.date:%d/%m/%Y}."))
+    return out
+
+
+# ------------------------------------------------------------- overdue
+
+def overdue(actions: Iterable[Action], *, as_of: date, within: int = 30) -> tuple[list[Action], list[Action]]:
+    """(overdue, due soon): not complete and due before as_of, or due within N days of it."""
+    late, soon = [], []
+    for act in actions:
+        due = act.due
+        if act.complete or due is None:
+            continue
+        if due < as_of:
+            late.append(act)
+        elif (due - as_of).days <= within:
+            soon.append(act)
+    late.sort(key=lambda a: (a.due, a.sheet, a.row))
+    soon.sort(key=lambda a: (a.due, a.sheet, a.row))
+    return late, soon
+
+
+def owner_names(act: Action) -> list[str]:
+    """The owners as listed in reports: resolved names, else the text as split."""
+    if act.owners:
+        return act.owners
+    return [person_part(t) for t in split_owners(act.owner_text)] if act.owner_text else []

@@ -1,0 +1,179 @@
+"""ehxl as a library: one function per job, on workbook files.
+
+Each function opens the workbook safely, runs :mod:`ehxl.engine`, and (where
+the job writes) puts ehxl's sheets and flags into the file through the
+lossless writer, saving atomically.  The CLI is a thin layer over these; the
+Excel buttons call the engine directly on the open workbook.
+"""
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Callable, Mapping
+
+from . import config as cfg
+from . import engine
+from .deadlines import DateKind, parse_date_text
+from .errors import EhxlError
+from .owners import OwnerRegister
+from .package import Package
+from .workbook_reading import read_workbook
+from .workbook_writing import OWNED_STATE_SHEET, WorkbookWriter
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class Result:
+    """What a job did: the analysis, and where anything was written."""
+
+    path: Path
+    analysis: engine.Analysis
+    written: Path | None = None
+    backup: Path | None = None
+    sheets_written: list[str] = field(default_factory=list)
+    flags_changed: int = 0
+
+    def json(self, what: str) -> dict:
+        doc = engine.to_json(self.analysis, file=str(self.path), what=what)
+        if self.written:
+            doc["written"] = str(self.written)
+        return doc
+
+
+def parse_as_of(text: str | date | None) -> date | None:
+    """``2026-11-22`` or a UK date such as ``22/11/2026``; None means today."""
+    if text is None or isinstance(text, date):
+        return text.date() if isinstance(text, datetime) else text
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        pass
+    parsed = parse_date_text(text)
+    if parsed.kind is DateKind.DEADLINE and parsed.date and not parsed.ambiguous:
+        return parsed.date
+    raise EhxlError(f"--as-of \"{text}\" is not a date; write it as 2026-11-22 or 22/11/2026.")
+
+
+def load_owners(path: str | Path) -> OwnerRegister:
+    """An owner register from an .xlsx/.xlsm (its Owners sheet, else its first sheet) or a .csv."""
+    path = Path(path)
+    if not path.exists():
+        raise EhxlError("could not be found; check the --owners path.", path=path)
+    if path.suffix.lower() == ".csv":
+        try:
+            with path.open(newline="", encoding="utf-8-sig") as fh:
+                rows = list(csv.DictReader(fh))
+        except (OSError, UnicodeDecodeError, csv.Error) as exc:
+            raise EhxlError(f"could not be read as CSV ({exc}).", path=path) from exc
+        try:
+            return OwnerRegister.from_rows(rows, source=path.name)
+        except ValueError as exc:
+            raise EhxlError(str(exc), path=path) from exc
+    book = read_workbook(path)
+    grid = next((g for g in book.grids if g.name.strip().lower() in engine.OWNER_SHEETS), None) or \
+        (book.grids[0] if book.grids else None)
+    if grid is None:
+        raise EhxlError("has no sheets to read owners from.", path=path)
+    register, problems = engine.register_from_grid(grid)
+    if register is None:
+        raise EhxlError(problems[0].message if problems else "has no owners.", path=path)
+    return register
+
+
+def analyse_file(path: str | Path, *, as_of: date | None = None, within: int | None = None,
+                 owners: str | Path | None = None, kinds: Mapping[str, str] | None = None,
+                 progress: Progress | None = None) -> tuple[engine.Analysis, Package, WorkbookWriter]:
+    """Open, read and analyse a workbook; nothing is written."""
+    path = Path(path)
+    if progress:
+        progress(f"Opening {path.name}")
+    pkg = Package.open(path)
+    writer = WorkbookWriter(pkg)
+    skip = [OWNED_STATE_SHEET, *writer.owned_sheets()]
+    if progress:
+        progress("Reading sheets")
+    book = read_workbook(path, skip=skip, package=pkg)
+    if not book.grids:
+        raise EhxlError("has no worksheets ehxl can read.", path=path)
+    conf = _toml_config(path)
+    register = load_owners(owners) if owners else None
+    if progress:
+        progress("Checking actions")
+    analysis = engine.analyse(book.grids, as_of=as_of, within=within, owners=register, config=conf,
+                              kinds=kinds)
+    if not analysis.sheet_kinds or set(analysis.sheet_kinds.values()) <= {"owners", "config", "targets"}:
+        raise EhxlError("has no sheet ehxl recognises (no action plan, maturity grid, KPI or audit table: "
+                        "no header row with columns such as Action, Owner and Deadline). "
+                        "Name the sheet's kind with --sheet \"NAME=action_plan\" or an ehxl.toml.", path=path)
+    return analysis, pkg, writer
+
+
+def _toml_config(path: Path) -> cfg.Config | None:
+    toml = path.with_name("ehxl.toml")
+    if not toml.exists():
+        return None
+    conf, problems = cfg.from_toml(toml)
+    if problems:
+        raise EhxlError(problems[0].message, path=toml)
+    return conf
+
+
+def validate(path: str | Path, **kw) -> Result:
+    """Check owners, deadlines and statuses; the workbook is not changed."""
+    analysis, _, _ = analyse_file(path, **kw)
+    return Result(Path(path), analysis)
+
+
+def overdue(path: str | Path, *, mark: bool = False, clear: bool = False, backup: bool = True, **kw) -> Result:
+    """List overdue and due-soon actions; with ``mark`` flag them in the staff's sheets, with ``clear`` unflag all."""
+    analysis, _, writer = analyse_file(path, **kw)
+    result = Result(Path(path), analysis)
+    if clear:
+        result.flags_changed = writer.clear_flags()
+    elif mark:
+        targets = engine.flag_targets(analysis)
+        for sheet in sorted(set(targets) | set(writer.flagged())):
+            result.flags_changed += writer.flag_cells(sheet, targets.get(sheet, set()))
+    if (clear or mark) and result.flags_changed:
+        report = writer.save(backup=backup)
+        result.written, result.backup = report.path, report.backup
+    return result
+
+
+def rollup(path: str | Path, *, out: str | Path | None = None, backup: bool = True, **kw) -> Result:
+    """Write the Summary, Overdue and Validation sheets (and Maturity, KPIs, Audits) into the workbook, or into ``out``."""
+    path = Path(path)
+    analysis, _, writer = analyse_file(path, **kw)
+    result = Result(path, analysis)
+    for spec in engine.board_sheets(analysis, source=path.name):
+        writer.put_sheet(spec)
+        result.sheets_written.append(spec.name)
+    report = writer.save(target=out, backup=backup)
+    result.written, result.backup = report.path, report.backup
+    return result
+
+
+TEMPLATE_FILES = {"action_plan": "action_plan.xlsx", "action_plan_macros": "action_plan.xlsm",
+                  "maturity": "maturity.xlsx", "kpi": "kpi.xlsx", "audit": "audit.xlsx"}
+
+
+def new(kind: str, path: str | Path, *, force: bool = False) -> Path:
+    """Copy one of ehxl's templates to ``path`` (refusing to overwrite unless ``force``)."""
+    import shutil
+
+    from . import templates
+
+    path = Path(path)
+    name = TEMPLATE_FILES[kind]
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        path = path.with_suffix(Path(name).suffix)
+    if path.exists() and not force:
+        raise EhxlError("already exists; choose another name or add --force to overwrite it.", path=path)
+    source = templates.template_path(name)
+    tmp = path.with_name(f".~ehxl-{path.name}.tmp")
+    shutil.copyfile(source, tmp)
+    tmp.replace(path)
+    return path

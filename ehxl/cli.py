@@ -1,0 +1,279 @@
+"""The ``ehxl`` command: parse options, call one library function, show the result.
+
+Exit codes: 0 done; 1 ``validate`` found errors; 2 the job could not be done
+(missing or unreadable file, bad option), with one line on stderr.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import click
+
+from . import api
+from .errors import EhxlError
+
+FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+                      help="text: a readable table; json: exactly one JSON document on stdout.")
+AS_OF = click.option("--as-of", "as_of", metavar="DATE",
+                     help="Judge deadlines against this date (2026-11-22 or 22/11/2026). "
+                          "Default: the workbook's Config 'As of', else today.")
+SHEET = click.option("--sheet", "sheets", multiple=True, metavar="NAME=KIND",
+                     help="Say what a sheet is when ehxl cannot tell: KIND is action_plan, maturity_grid, "
+                          "kpi_table, audit_table, owners, targets or ignore. Repeatable.")
+WORKBOOK = click.argument("path", type=click.Path(dir_okay=False, path_type=Path), metavar="WORKBOOK")
+
+
+class _Group(click.Group):
+    """Turns any ehxl problem into one line on stderr and exit code 2, never a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except EhxlError as exc:
+            _fail(str(exc))
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except KeyboardInterrupt:
+            _fail("stopped; the workbook was not changed.")
+        except Exception as exc:  # a bug must still not show a manager a traceback
+            if os.environ.get("EHXL_DEBUG"):
+                raise
+            _fail(f"ehxl hit an unexpected problem ({type(exc).__name__}: {exc}). The workbook was not changed. "
+                  f"Run again with EHXL_DEBUG=1 to see details, and report it.")
+
+
+def _fail(message: str) -> None:
+    click.echo(f"ehxl: {message}", err=True)
+    sys.exit(2)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="ehxl")
+def main() -> None:
+    """ehxl: action plans, maturity, KPIs and case-file audits, straight from your Excel workbooks.
+
+    \b
+    Typical use before a board meeting:
+      ehxl validate plan.xlsx          check every action has an owner and a real deadline
+      ehxl overdue plan.xlsx --mark    list what is overdue and flag it in the plan
+      ehxl rollup plan.xlsx            write Summary, Overdue and Validation sheets into the workbook
+      ehxl demo                        try it on realistic sample workbooks
+
+    ehxl never changes a value you typed, keeps buttons, macros, dropdowns and formats,
+    saves atomically, and keeps the previous version in a .ehxl-backups folder beside the file.
+    """
+
+
+def _kinds(sheets: Sequence[str]) -> dict[str, str]:
+    out = {}
+    for item in sheets:
+        name, sep, kind = item.rpartition("=")
+        if not sep or not name.strip():
+            raise EhxlError(f"--sheet \"{item}\" should look like \"Plan 2016=action_plan\".")
+        out[name.strip()] = kind.strip()
+    return out
+
+
+def _common(as_of: str | None, sheets: Sequence[str]) -> dict:
+    return {"as_of": api.parse_as_of(as_of), "kinds": _kinds(sheets) or None}
+
+
+@main.command()
+@WORKBOOK
+@click.option("--owners", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="An owner register (.xlsx or .csv with a Name column; optional Initials, Role, Email). "
+                   "Default: the workbook's own Owners sheet, if any.")
+@AS_OF
+@SHEET
+@FORMAT
+def validate(path: Path, owners: Path | None, as_of: str | None, sheets: Sequence[str], fmt: str) -> None:
+    """Check that every action has an owner, a real deadline and a status.
+
+    Each problem names the sheet and cell. Exit code 1 when there are errors.
+    The workbook is not changed.
+
+    \b
+    Example:
+      ehxl validate "Early Help plan.xlsx" --owners owners.csv
+    """
+    result = api.validate(path, owners=owners, **_common(as_of, sheets))
+    a = result.analysis
+    if fmt == "json":
+        _json(result.json("validate"))
+    else:
+        _findings_table(a.findings)
+        click.echo(f"\n{path.name}: {a.errors} errors, {a.warnings} warnings in {len(a.actions)} actions.")
+    sys.exit(1 if a.errors else 0)
+
+
+@main.command()
+@WORKBOOK
+@AS_OF
+@click.option("--within", type=click.IntRange(0, 3650), metavar="DAYS",
+              help="Also list actions due within this many days of the as-of date. Default 30.")
+@click.option("--mark/--no-mark", default=False, show_default=True,
+              help="Flag overdue deadline cells in your sheets (light red fill, dark red text). "
+                   "Values are never changed; running again changes nothing more.")
+@click.option("--clear", is_flag=True, help="Remove every flag ehxl added, restoring the cells' own formats.")
+@SHEET
+@FORMAT
+def overdue(path: Path, as_of: str | None, within: int | None, mark: bool, clear: bool, sheets: Sequence[str],
+            fmt: str) -> None:
+    """List overdue actions (and those due soon), most overdue first.
+
+    Overdue means a deadline before the as-of date on an action that is not
+    complete. A revised deadline, where the plan has one, counts instead.
+
+    \b
+    Example:
+      ehxl overdue plan.xlsx --as-of 2015-11-02 --mark
+    """
+    result = api.overdue(path, mark=mark, clear=clear, within=within, **_common(as_of, sheets))
+    a = result.analysis
+    if fmt == "json":
+        _json(result.json("overdue"))
+        return
+    _action_table(a.overdue_json(), "days_overdue", "Days late", f"Overdue as of {a.as_of:%d/%m/%Y}")
+    click.echo("")
+    _action_table(a.due_soon_json(), "days_left", "Days left", f"Due in the next {a.within} days")
+    if clear:
+        click.echo(f"\nRemoved {result.flags_changed} flags from {path.name}.")
+    elif mark:
+        click.echo(f"\nFlagged cells changed: {result.flags_changed}" +
+                   (f" (saved; backup: {result.backup})" if result.backup else ""))
+
+
+@main.command()
+@WORKBOOK
+@AS_OF
+@click.option("-o", "--output", "out", type=click.Path(dir_okay=False, path_type=Path), metavar="OUT",
+              help="Write the result to this new file and leave WORKBOOK as it is. Default: update WORKBOOK in place.")
+@click.option("--within", type=click.IntRange(0, 3650), metavar="DAYS", help="'Due soon' window in days. Default 30.")
+@click.option("--owners", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="An owner register (.xlsx or .csv), as for validate.")
+@SHEET
+@FORMAT
+def rollup(path: Path, as_of: str | None, out: Path | None, within: int | None, owners: Path | None,
+           sheets: Sequence[str], fmt: str) -> None:
+    """Write board-ready summary sheets into the workbook.
+
+    Adds (or refreshes) Summary, Overdue and Validation sheets, and Maturity,
+    KPIs and Audits where the workbook has that data. Only sheets ehxl created
+    are ever replaced; your own sheets are never touched.
+
+    \b
+    Example:
+      ehxl rollup "Team plans Q3.xlsx" --as-of 31/12/2025
+    """
+    result = api.rollup(path, out=out, within=within, owners=owners, **_common(as_of, sheets))
+    a = result.analysis
+    if fmt == "json":
+        _json(result.json("rollup"))
+        return
+    s = a.summary
+    click.echo(f"{path.name} as of {a.as_of:%d/%m/%Y}")
+    for name, kind in a.sheet_kinds.items():
+        click.echo(f"  read {name!r} as {kind.replace('_', ' ')}")
+    if s.get("total"):
+        st = s["by_status"]
+        click.echo(f"\n  {s['total']} actions: {s['complete']} complete, {s['overdue']} overdue, "
+                   f"{s['due_soon']} due in the next {a.within} days")
+        click.echo("  status: " + ", ".join(f"{k} {v}" for k, v in st.items() if v))
+    click.echo(f"  {a.errors} errors, {a.warnings} warnings (see the Validation sheet)")
+    click.echo(f"\nWrote {', '.join(result.sheets_written)} to {result.written}")
+    if result.backup:
+        click.echo(f"Previous version kept at {result.backup}")
+
+
+@main.group()
+def new() -> None:
+    """Create a new workbook from one of ehxl's templates."""
+
+
+def _new_command(kind: str, help_text: str) -> None:
+    @new.command(name=kind.replace("_", "-"), help=help_text)
+    @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+    @click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
+    def _cmd(path: Path, force: bool) -> None:
+        written = api.new(kind, path, force=force)
+        click.echo(f"Created {written}")
+
+
+for _kind, _help in (("action_plan", "An action plan: Plan, Owners and Config sheets, dropdowns, RAG colours."),
+                     ("maturity", "A maturity-matrix self-assessment: plan levels and the areas x levels grid."),
+                     ("kpi", "A quarterly KPI table: measures x quarter-end dates, with a Targets sheet."),
+                     ("audit", "A case-file-audit grade table: indicators x grades 0 Missing to 4 Outstanding.")):
+    _new_command(_kind, _help)
+
+
+@main.command()
+@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path), default=Path("ehxl-demo"))
+@click.option("--as-of", "as_of", metavar="DATE", default=None,
+              help="Judge the demo plans as of this date (default: the date the sample plans were reviewed).")
+def demo(directory: Path, as_of: str | None) -> None:
+    """Write realistic sample workbooks into DIRECTORY (default ./ehxl-demo) and roll them up.
+
+    Open the workbooks afterwards: each has Summary, Overdue and Validation
+    sheets (and Maturity, KPIs, Audits) as a board would see them.
+    """
+    from . import demo as demo_mod
+
+    with click.progressbar(length=len(demo_mod.WORKBOOKS), label="Building and rolling up sample workbooks",
+                           file=sys.stderr) as bar:
+        results = demo_mod.run(directory, as_of=api.parse_as_of(as_of), progress=lambda _: bar.update(1))
+    for res in results:
+        s = res.analysis.summary
+        extra = [k for k in ("maturity", "kpis", "audits") if getattr(res.analysis, k)]
+        click.echo(f"{res.written}: {s.get('total', 0)} actions, {s.get('overdue', 0)} overdue, "
+                   f"{res.analysis.errors} errors" + (f"; {', '.join(extra)}" if extra else ""))
+    click.echo(f"\nOpen the files in {directory} to see the Summary, Overdue and Validation sheets.")
+
+
+def _json(doc: dict) -> None:
+    click.echo(json.dumps(doc, indent=2, default=_json_default, ensure_ascii=False))
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def _table(headers: Sequence[str], rows: Iterable[Sequence[object]], widths: Sequence[int]) -> None:
+    def fit(text: object, width: int) -> str:
+        s = "" if text is None else " ".join(str(text).split())
+        return s if len(s) <= width else s[: width - 1] + "…"
+
+    line = "  ".join(fit(h, w).ljust(w) for h, w in zip(headers, widths))
+    click.echo(line.rstrip())
+    click.echo("  ".join("-" * w for w in widths))
+    for row in rows:
+        click.echo("  ".join(fit(v, w).ljust(w) for v, w in zip(row, widths)).rstrip())
+
+
+def _findings_table(findings) -> None:
+    if not findings:
+        click.echo("No problems found.")
+        return
+    _table(("Severity", "Rule", "Where", "Message"),
+           ((f.severity.value, f.rule, f"{f.sheet}!{f.cell}" if f.cell else f.sheet, f.message) for f in findings),
+           (8, 20, 18, 90))
+
+
+def _action_table(rows: list[dict], key: str, label: str, title: str) -> None:
+    click.echo(f"{title}: {len(rows)}")
+    if not rows:
+        return
+    _table(("Ref", "Action", "Owner(s)", "Deadline", label, "Status", "Where"),
+           ((r["ref"], r["action"], ", ".join(r["owners"]), r["deadline"], r[key], r["status"] or "",
+             f"{r['sheet']}!{r['cell']}") for r in rows),
+           (6, 44, 24, 10, 9, 6, 14))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

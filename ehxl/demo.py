@@ -1,0 +1,479 @@
+"""Realistic sample workbooks for ``ehxl demo``, laid out as council staff keep them.
+
+The content comes from real published council papers (Derby's Early Help
+action plan 2015-16 and performance tables, Coventry's Early Help and
+Prevention plan with its maturity matrix, a prevention team's 2020-21 plan),
+with the quirks staff workbooks have: title rows, a blank header over the
+reference column, merged theme rows, the header repeated mid-table, RAG as
+fill colours only (RGB, theme + tint, legacy indexed), a legend under the
+table, owners as initials with an Owners sheet, free-text UK dates.
+
+The workbooks are new files written by openpyxl; ehxl then rolls them up
+through its own lossless writer, exactly as it would a staff workbook.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Callable
+
+from . import api
+
+GREEN, AMBER, RED = "FF00B050", "FFFFC000", "FFFF0000"
+
+
+@dataclass(frozen=True)
+class DemoBook:
+    file: str
+    as_of: date
+    build: Callable[[Path], None]
+
+
+def _fill(rgb: str | None = None, *, theme: int | None = None, tint: float = 0.0, indexed: int | None = None):
+    from openpyxl.styles import Color, PatternFill
+
+    if rgb:
+        colour = Color(rgb=rgb)
+    elif theme is not None:
+        colour = Color(theme=theme, tint=tint)
+    else:
+        colour = Color(indexed=indexed)
+    return PatternFill(fill_type="solid", fgColor=colour, bgColor=Color(indexed=64))
+
+
+def _style_header(ws, row: int, ncols: int) -> None:
+    from openpyxl.styles import Alignment, Font
+
+    for c in range(1, ncols + 1):
+        cell = ws.cell(row, c)
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+
+
+# --------------------------------------------------------------- Derby plan
+
+DERBY_HEADER = ["", "Outcome", "Action", "By Whom", "By When", "Rationale", "Progress As at 2.11.15"]
+# (ref, outcome, action, by whom, by when, rationale, progress, fill)
+DERBY_THEMES: list[tuple[str, list[tuple]]] = [
+    ("1. Theme: Early Help Performance Framework", [
+        ("1.1", "A broader set of early help performance data is available in April 2016.",
+         "Amend the Early Help data collection process and agree with Children's Services Performance Team",
+         "Heads of Service in Early Help and Children's Services Performance Team.", "By 1.7.15.",
+         "Avoid inconsistencies in data collection across early help locality teams.",
+         "Data is being collect but MAT and CC Managers to remind staff of how to collect/record data.", "amber"),
+        ("1.2", "Families feel able to communicate views in all situations.",
+         "Devise alternative methods for families to communicate views in formal meetings.",
+         "Early Help management team.", "By 1.10.15.", "How was it for you feedback from families in 2014-15.",
+         "Spidergraph tool re-designed to include questions to gain family views before review meetings. "
+         "Audit of use to take place", "amber"),
+        ("1.3", "All families are given opportunities to comment on services provided by Early Help teams.",
+         "Devise methods for engaging more resistant families in feedback on quality of service provision.",
+         "Early Help management team.", "By 1.10.15", "Number of How was it for you forms completed.",
+         "The number of How Was it for you forms will be compared to last years total at year end.", "red"),
+        ("1.4", "We know the entire number of cases worked with by Early Help services across 2015-16.",
+         "Early Help teams to collect data on cases worked with as both Lead Professional and Involvement.",
+         "Early Help management team.", "From 1.4.15", "Gaps in data collection throughout 2014-15.",
+         "All Early Help Team Managers to manually collate quarter 1 and 2 figures.", "amber"),
+    ]),
+    ("2. Theme: Children's Services Performance Data", [
+        ("2.1", "Data displays impact of Early Help services on demand for tier 3 and 4 children's services.",
+         "Early Help data is continually compared against CIN, CPP, YOS and CiC data in the DSCB QA sub group.",
+         "Children's Services Performance Data Team", "From 1.4.15.", "Children's services performance data.",
+         "A Kaiser to gather quarter 2 data for EH, CIN, CPP, CIC and YOS.", "theme-green"),
+        ("2.2", "We better understand whether Early Help is being offered to the right families.",
+         "Audit a sample of cases subject to child protection plans and children in care.",
+         "Early Help management team and Child Protection Managers.", "By 1.10.15.",
+         "Children's services performance data throughout 2014-15.",
+         "Data is being collected by Performance and Data Team.", "red"),
+        ("2.3", "We better understand the medium term impact of Early Help services.",
+         "Audit a sample of cases that were open to Early Help in 2012-13.",
+         "Early Help management team and Children's Services Performance Team.", "By 30.11.15.",
+         "Children's services performance data throughout 2014-15.",
+         "Data is being collected by Performance and Data Team.", "theme-amber"),
+    ]),
+    ("3. Theme: Review of the Early Help Assessment (EHA)", [
+        ("3.1", "All agencies have a clearer understanding of Vulnerable Children's Meetings (VCM).",
+         "Revise the terms of reference for VCM's.", "Heads of Service in Early Help", "By 1.8.15.",
+         "Feedback from partner agencies as part of the EHA review in 2015.",
+         "A Kaiser to send these out to all IPG members.", "indexed-amber"),
+        ("3.2", "All agencies have a clearer understanding of when to use the EHA pre-assessment checklist form.",
+         "Update the EHA document set guidance notes.", "DSCB Policy Officer.", "By 1.4.15.",
+         "Feedback from partner agencies.", "Complete. Ratified by DSCB Policy and Procedure sub group.", "green"),
+        ("3.3", "Help improve the quality of EHA's across the city.",
+         "Develop a menu of assessment tools that can aid affective assessment.", "DSCB Policy Officer.",
+         "By 1.4.15.", "Feedback from partner agencies.", "Complete. Ratified by DSCB Policy and Procedure sub group.",
+         "green"),
+        ("3.4", "Improve understanding regarding the quality of EHA's across the city.",
+         "A multi-agency audit of EHA quality to be completed.", "DSCB.", "By 1.10.15.",
+         "Gaps in knowledge identified through review of the EHA in 2015.",
+         "A Kaiser to discuss with Mark Sobey in November QA sub group.", "red"),
+    ]),
+    ("4. Theme: External Reports on Early Help", [
+        ("4.1", "Improve quality, consistency and timeliness of case work in Early Help services.",
+         "Ensure all staff have clear guidance on expectations of quality and timeliness for case work.",
+         "Early Help Heads of Service and Early Help Team Managers.", "By 1.7.15.",
+         "Case audit feedback throughout 2014-15.", "Checklists have been devised; different versions in place.",
+         "amber"),
+        ("4.4", "Ensure all cases have consistent and effective management oversight.",
+         "Management oversight is completed by all Team Managers in every supervision session.",
+         "Impact to be measured by on-going case audit co-ordinated by the Children's Service's QA Team.",
+         "From 1.4.15.", "Challenges raised from case audit feedback.", "", "amber"),
+        ("4.6", "Ensure the DSCB has an annual report to challenge the performance and impact of Early Help.",
+         "Annual report to be provided to DSCB that assesses impact of Early Help services.",
+         "Early Help Heads of Service.", "By 1.6.16", "Feedback from OFSTED's thematic report.", "", None),
+    ]),
+    ("6. Children's Centres", [
+        ("6.2", "There is senior officer oversight of centres progress and performance.",
+         "The Service Director for EIIS is included in the annual discussion with the early help Heads of Service.",
+         "Early Help Heads of Service, Service Director for EISS, Children's Centre Team Managers.", "By 2.1.16.",
+         "Outcome of centre inspections in 2014.", "Date to be planned for November 2015.", "amber"),
+        ("6.3", "Reduce the amount of manual work required to collect performance data for centres.",
+         "Commission and implement a new database.", "Early Help Head of Service with strategic lead for centres.",
+         "By 1.10.15.", "Outcome of centre inspections in 2014.", "Connect Plus was launched on 7.9.15.", "green"),
+        ("6.5", "Increase take up of 2, 3 and 4 year old funded nursery place offer for eligible families.",
+         "Work with Families Information Service to increase take up.",
+         "Children's Centre Team Managers and Families Information Service.", "By end of Octobr 15",
+         "Outcome of centre inspections in 2014.", "CC Team Managers are due to meet with the FIS.", "amber"),
+    ]),
+]
+
+DERBY_OWNERS = [
+    ("Heads of Service in Early Help", "HOS", "Heads of Service", ""),
+    ("Early Help Heads of Service", "EHHOS", "Heads of Service", ""),
+    ("Early Help Head of Service", "", "Head of Service", ""),
+    ("Children's Services Performance Team", "PT", "Performance team", ""),
+    ("Children's Services Performance Data Team", "PDT", "Performance team", ""),
+    ("Early Help management team", "EHMT", "Management team", ""),
+    ("Child Protection Managers", "CPM", "Child protection", ""),
+    ("DSCB Policy Officer", "", "Safeguarding board", ""),
+    ("DSCB", "", "Derby Safeguarding Children Board", ""),
+    ("Early Help Team Managers", "EHTM", "Team managers", ""),
+    ("Service Director for EISS", "SD", "Service Director", ""),
+    ("Children's Centre Team Managers", "CCTM", "Team managers", ""),
+    ("Families Information Service", "FIS", "Service", ""),
+]
+
+
+def _apply_rag(cell, rag: str | None) -> None:
+    if rag is None:
+        return
+    cell.fill = {"green": _fill(GREEN), "amber": _fill(AMBER), "red": _fill(RED),
+                 "theme-green": _fill(theme=6, tint=0.3999755851924192),   # accent3 (green) lightened
+                 "theme-amber": _fill(theme=9, tint=0.0),                  # accent6 (orange)
+                 "indexed-amber": _fill(indexed=51)}[rag]                  # legacy palette gold
+
+
+def build_derby_plan(path: Path) -> None:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Action plan"
+    ws["A1"] = "Appendix 3."
+    ws["A2"] = "Early Help Action Plan 2015-16."
+    ws["A2"].font = Font(bold=True, size=14)
+    row = 4
+    ws.append([])
+    for c, h in enumerate(DERBY_HEADER, 1):
+        ws.cell(row, c, h)
+    _style_header(ws, row, len(DERBY_HEADER))
+    ws.freeze_panes = "A5"
+    row += 1
+    for t_index, (theme, actions) in enumerate(DERBY_THEMES):
+        if t_index == 2:       # a Word table pasted across pages: the header again mid-table
+            for c, h in enumerate(DERBY_HEADER, 1):
+                ws.cell(row, c, h)
+            _style_header(ws, row, len(DERBY_HEADER))
+            row += 1
+        ws.cell(row, 1, theme).font = Font(bold=True)
+        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=len(DERBY_HEADER))
+        row += 1
+        for ref, outcome, action, owner, when, why, progress, rag in actions:
+            for c, v in enumerate((ref, outcome, action, owner, when, why, progress), 1):
+                cell = ws.cell(row, c, v or None)
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+            _apply_rag(ws.cell(row, 1), rag)
+            row += 1
+            if ref == "1.2":   # Word split this cell over a page break
+                ws.cell(row, 7, "in January 2016.")
+                row += 1
+    row += 1
+    for text in ("Green– Complete", "Amber – In progress", "Red– Behind schedule"):
+        ws.cell(row, 1, text)
+        row += 1
+    for col, width in zip("ABCDEFG", (6, 34, 40, 28, 12, 30, 44)):
+        ws.column_dimensions[col].width = width
+    _owners_sheet(wb, DERBY_OWNERS)
+    wb.save(path)
+
+
+def _owners_sheet(wb, owners) -> None:
+    ws = wb.create_sheet("Owners")
+    ws.append(["Name", "Initials", "Role", "Email"])
+    _style_header(ws, 1, 4)
+    for name, initials, role, email in owners:
+        ws.append([name, initials or None, role or None, email or None])
+    ws.column_dimensions["A"].width = 44
+
+
+# ------------------------------------------------------ prevention team plan
+
+PREVENTION_HEADER = ["PRIORITY", "TASK", "IMPACT MEASURE", "RESPONSIBLE OFFICER", "START DATE", "END DATE",
+                     "QUARTER COMPLETED", "PROGRESS (%)", "STATUS", "COMMENTS / UPDATES"]
+PREVENTION_ROWS = [
+    ("Troubled Families Programme: achieve significant and sustained progress for 216 families",
+     "To identify and work with target number of families at an early help level",
+     "Number of families engaged with KW-129", "RP", datetime(2020, 4, 1), "31/3/2021", None, 0.66,
+     "In progress", "<p>196 Families engaged as of 31st Dec 2020.</p> <p>135 families claimed to date.</p>"),
+    ("The Troubled Families Employment Adviser (DWP) to upskill the workforce",
+     "To offer training to LA staff and partners on key areas of DWP business", None, "VW/RP", None, None,
+     None, 0.8, "In Progress", "TFEA is supporting the Prevention Team staff to upskill the workforce."),
+    ("Improve the quality of the Early Help Assessments, plans and case notes led by the Prevention team",
+     "<p>Robust management oversight of assessments, plans and case notes</p> "
+     "<p>Regular quality assurance audits using the Brief Case Audit tool</p>",
+     "All cases will have evidence of management oversight.", "RP/Prevention Leads",
+     "<p>March 2020</p> <p>Jan 2021 onwards</p>", None, None, "<p>100%</p> <p>0%</p>", "In progress",
+     "Leads are only signing assessments off that have evidence of the voice of the child."),
+    ("Increase participation/feedback from families to inform service improvement",
+     "Work with the Participation Officer to increase the response rates on customer feedback surveys",
+     "The number and percentage of families who feedback increases every quarter", "RP/Prevention team leads/CS",
+     "Oct 2020", None, None, None, None, "New process of texting link to families started end of August 2020."),
+    ("Review and update Troubled family's outcomes plan annually in line with MHCLG requirements",
+     "TFOP to be updated by reviewing the indicators with partner agencies",
+     "The TFOP is updated annually", "NH/SW/RP", datetime(2019, 6, 30), datetime(2020, 9, 30), "Q2", 1.0,
+     "Completed", "The Troubled Families outcomes plan was updated with partners and submitted in June 2020"),
+    ("Embed 'Signs of Wellbeing' evidenced-based practice across the Prevention teams",
+     "Team to take part in workforce training and development sessions.", "All staff trained.",
+     "NH/RP/Prevention Team Leads", "September 2020", "September 2021", None, 0.98, None,
+     "Staff have completed 2-day training."),
+    ("Improve the quality of Early Help Referrals",
+     "Develop an audit tool to regularly assess the quality of early help referrals received in the MACH",
+     "Screening of early help referrals is more efficient", "MACH Manager/ EHC/SE/RP", "Jan 2021", None, None,
+     0.0, "Audit tool to still be developed by MACH Manager", "No/% of Early Help referrals audited"),
+    ("To increase the completion of partner-led Early Help Assessments (EHAs)",
+     "Three Early help Coordinators appointed to link with all secondary and primary schools",
+     "When LA does not own 100% of completed Early Help Assessments", "RP/Prevention Leads/EH Coordinators",
+     "1 st April 2020", "31 st March 2021", None, 0.6, "In Progress",
+     "The submission of partner-led Early Help Assessments is monitored and reported on monthly."),
+    ("To ensure that the quality of partner-led EHAs and plans is good",
+     "Develop a collaborative audit tool to use on EHAs and plans submitted by other agencies",
+     "The majority of EHAs and plans submitted by partners is of a good quality", "RP/EH Coordinators/JC/KD",
+     "Feb 2021", "Jan 2022", None, 0.0, "Not started", "Collaborative audit tool yet to be developed"),
+    ("To reduce the number of young people being excluded from school",
+     "Targeted Intervention Officers and KW will work directly with excluded young people",
+     "When the exclusion rates for the LA are reduced.", "RP/Prevention Leads/EH Coordinators",
+     "1 st April 2020", "1 st April 2021", None, None, "In progress",
+     "Targeted Intervention Officers have developed an intervention programme."),
+]
+PREVENTION_OWNERS = [
+    ("Rachel Price", "RP", "Prevention Service Manager", "rachel.price@example.gov.uk"),
+    ("Vicky Wood", "VW", "Troubled Families Employment Adviser", "vicky.wood@example.gov.uk"),
+    ("Nadia Hussain", "NH", "Head of Early Help", "nadia.hussain@example.gov.uk"),
+    ("Sam Walsh", "SW", "Performance Officer", "sam.walsh@example.gov.uk"),
+    ("Chris Stone", "CS", "Participation Officer", "chris.stone@example.gov.uk"),
+    ("Prevention Leads", "", "Team", ""),
+    ("Prevention team leads", "", "Team", ""),
+    ("EH Coordinators", "EHC", "Early Help Coordinators", ""),
+    ("MACH Manager", "", "Multi-Agency Children's Hub", ""),
+    ("June Craven", "JC", "Health Visiting lead", ""),
+]
+
+
+def build_prevention_plan(path: Path) -> None:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Plan 2020-21"
+    ws["A1"] = "This is our...Early Help Prevention Team Action Plan"
+    ws["A1"].font = Font(bold=True, size=14)
+    ws["A3"] = "Our Vision is..."
+    ws["A4"] = "Children and Young People are supported as early as possible in order to give them the best start in life."
+    header_row = 6
+    for c, h in enumerate(PREVENTION_HEADER, 1):
+        ws.cell(header_row, c, h)
+    _style_header(ws, header_row, len(PREVENTION_HEADER))
+    fills = {"in progress": _fill(AMBER), "completed": _fill(GREEN), "not started": _fill("FFD9D9D9")}
+    for i, values in enumerate(PREVENTION_ROWS):
+        r = header_row + 1 + i
+        for c, v in enumerate(values, 1):
+            cell = ws.cell(r, c, v)
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            if c in (5, 6) and isinstance(v, datetime):
+                cell.number_format = "dd/mm/yyyy"
+            if c == 8 and isinstance(v, float):
+                cell.number_format = "0%"
+        status = (values[8] or "").lower()
+        if status in fills:
+            ws.cell(r, 9).fill = fills[status]
+    dv = DataValidation(type="list", formula1='"Not started,In progress,Completed,Behind schedule"',
+                        allow_blank=True)
+    ws.add_data_validation(dv)
+    dv.add(f"I{header_row + 1}:I{header_row + 40}")
+    ws.freeze_panes = ws.cell(header_row + 1, 1)
+    for col, width in zip("ABCDEFGHIJ", (36, 40, 30, 18, 12, 12, 10, 10, 14, 50)):
+        ws.column_dimensions[col].width = width
+    _owners_sheet(wb, PREVENTION_OWNERS)
+    wb.save(path)
+
+
+# ------------------------------------------------- Coventry plan with matrix
+
+COVENTRY_HEADER = ["Matrix area", "Progress level", "Action No.", "Description", "Achievement to date",
+                   "Next steps - Action", "Lead", "Timescale", "Progress"]
+COVENTRY_ROWS = [
+    ("SERVICE DELIVERY", 3, 1, "Implement Strengthening Families Phase 2",
+     "There are 14 keyworkers working with 203 children over 82 families (April 16).",
+     "A proposal with recommendations is nearing completion", "Louison Ricketts – Service Manager", "June 2016", None),
+    (None, None, None, None, "1 st claim completed – 27 families claimed",
+     "Further work to identify evidence against outcomes; 2 nd claim – September 16",
+     "Louison Ricketts – Service Manager Stuart Hunter – Perf Manager", "End of May 16 September 16", None),
+    (None, 3, 2, "Sufficiency and Quality Assurance Family Information Service 2/3/4 year old offer",
+     "Spring 16 - 63% - 2 year olds have a place", "Needs to be fit for purpose when cuts kick in",
+     "Angela Harley – Service Manager", "March 17", "Level of funding cuts"),
+    (None, 1, 4, "Acting Early – school age (primaries and secondary's) 5 - 19",
+     "4 secondary schools identified and interested", "Call to Action Conference – 30 th November",
+     "Christina Walding – programme manager, public health", "July 2016", None),
+    (None, 1, 5, "Connecting Communities phase 1 – close 2 play centres",
+     "Proposals went to cabinet and where approved Nov 15.", "The appointed service provider will be supported",
+     "Amanda Reynolds – Service Manager", "September 17", None),
+    (None, 2, 7, "Integrated working between social care and internal Early Help and prevention service: Edge of Care",
+     "Spot purchasing – use of integrated youth support service", "Analysis of need – what constitutes Edge of Care",
+     "Sally Giles – commissioning", "End of September 16", None),
+    ("INTEGRATED SERVICE DELIVERY", 1, 9, "Connecting Communities phase 2 – develop Early Help hubs",
+     "Update Early Help Strategy for approval – completed February 16", "Map, understand and evaluate the resources",
+     "Fran Doyle – supported by the Early Help Board", "Full programme implementation March 2018", None),
+    ("INTEGRATED PERFORMANCE MONITORING", 2, 6, "Supervision and appraisal",
+     "Children's Service Improvement Board targets: NOVEMBER 15", "Embed new appraisal across the service",
+     "Jed Francique - CWPT", "June 17", None),
+    ("WORKFORCE DEVELOPMENT", 2, 10, "Workforce development strategy",
+     "Recruited 5 qualified social workers", "Develop future training plan",
+     "Andrew Brunt/Grace Haynes - LODS", "June 17 – 12 months", None),
+    ("QUALITY ASSURANCE", 2, 11, "Re Referrals – what is causing this? CAF Co's updating their role",
+     "Visit to Lincoln – research CAF co function", "Launch 'new' case supervision",
+     "Sarah Newton – Service manager", "April 2016 – completed August 2016 review", None),
+    ("COMMUNICATION AND ENGAGEMENT", 2, 12, "6 monthly Early Help and Prevention Newsletter",
+     "Christmas News letter circulated internally", "Next newsletter due June 16",
+     "Fran Doyle", "June 16", None),
+    ("GOVERNANCE", 2, 13, "Ensure appropriate governance is in place for the leadership of Early Help",
+     "Early Help Strategy agreed at CYP commissioning Board December 2015", "Create new terms of reference",
+     "Sue Frossell", "June 2016 – review 6 months", None),
+]
+COVENTRY_GRID = [("Service delivery", 2), ("Integrated Service Delivery", 1), ("Workforce development", 2),
+                 ("Integrated Performance Management", 2), ("Quality Assurance", 2),
+                 ("Communication and Engagement", 2), ("Governance", 2)]
+
+
+def build_coventry_plan(path: Path) -> None:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Action plan"
+    ws["A1"] = "Early Help and Prevention Action Plan 2015 – 2018"
+    ws["A1"].font = Font(bold=True, size=14)
+    for c, h in enumerate(COVENTRY_HEADER, 1):
+        ws.cell(3, c, h)
+    _style_header(ws, 3, len(COVENTRY_HEADER))
+    for i, values in enumerate(COVENTRY_ROWS):
+        for c, v in enumerate(values, 1):
+            ws.cell(4 + i, c, v).alignment = Alignment(wrap_text=True, vertical="top")
+    for col, width in zip("ABCDEFGHI", (22, 9, 8, 40, 40, 40, 28, 16, 20)):
+        ws.column_dimensions[col].width = width
+    grid = wb.create_sheet("Maturity matrix")
+    grid["A1"] = "4 levels of progress against the matrix are: 1 Basic, 2 Early progress, " \
+                 "3 Substantial progress, 4 Maturity"
+    grid.append([])
+    grid.append(["Progress", 1, 2, 3, 4])
+    _style_header(grid, 3, 5)
+    for area, level in COVENTRY_GRID:
+        row = [area, None, None, None, None]
+        row[level] = level
+        grid.append(row)
+    grid.column_dimensions["A"].width = 36
+    wb.save(path)
+
+
+# ------------------------------------------------- performance and audits
+
+KPI_DATES = [date(2014, 6, 30), date(2014, 9, 30), date(2014, 12, 31), date(2015, 3, 31),
+             date(2015, 6, 30), date(2015, 9, 30), date(2015, 12, 31), date(2016, 3, 31)]
+KPI_ROWS = [
+    ("Early Help/Level 2 Cases", [683, 726, 698, 740, 766, 1031, 1014, 989]),
+    ("CiN Cases", [1813, 1705, 1524, 1583, 1813, 1705, 1753, 1567]),
+    ("Number of CP Plans", [327, 329, 324, 307, 316, 302, 329, 313]),
+    ("Children in Care", [459, 448, 470, 470, 467, 467, 487, 459]),
+    ("Numbers open to YOS", [165, 183, 152, 125, 181, 173, 183, 149]),
+    ("Escalated to Social Care", ["51/273", "53/369", "18/206", "65/351", "122/453", "87/325", "93/331", "97/392"]),
+    ("Escalation %", ["18.60%", "14.30%", "8.70%", "18.5%", "26.9%", "26.7%", "28%", "24.7%"]),
+    ("CAF/EHAs completed", [187, 206, 254, 282, 56, 79, 170, 108]),
+]
+AUDIT_INDICATORS = ["Response to initial contact", "Assessment quality - CAF", "Care plan - Early Help",
+                    "Reviews", "Management oversight and Supervision", "Outcomes"]
+AUDIT_2015 = [  # missing, poor, satisfactory, good, outstanding -- MAT under 11s (March) 2014/15
+    (0, 1, 3, 2, 1), (2, 1, 2, 4, 1), (0, 1, 6, 2, 0), (0, 0, 5, 3, 1), (1, 0, 2, 6, 0), (0, 0, 5, 4, 0)]
+AUDIT_2016 = [  # December 2015 under 11s (reviews as the 2015-16 report gives them: 1, 3, 7, 6 of 17)
+    (0, 2, 9, 6, 0), (6, 1, 7, 6, 0), (5, 1, 10, 4, 0), (1, 3, 7, 6, 0), (0, 1, 9, 10, 0), (0, 2, 10, 5, 0)]
+
+
+def build_performance(path: Path) -> None:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Quarterly performance"
+    ws["A1"] = "Children's Services Performance Data 2014-16"
+    ws["A1"].font = Font(bold=True, size=14)
+    ws.append([])
+    ws.append(["Case Type", *KPI_DATES])
+    _style_header(ws, 3, 9)
+    for c in range(2, 10):
+        ws.cell(3, c).number_format = "dd/mm/yyyy"
+    for measure, values in KPI_ROWS:
+        ws.append([measure, *values])
+    ws.column_dimensions["A"].width = 28
+    targets = wb.create_sheet("Targets")
+    targets.append(["Measure", "Target", "Tolerance", "Polarity"])
+    targets.append(["Escalated to Social Care", 20, 5, "lower"])
+    targets.append(["CAF/EHAs completed", 200, 25, "higher"])
+    audits = wb.create_sheet("Case file audits")
+    audits["A1"] = "Case File Audit: MAT under 11s (March) - 2014/15"
+    audits.append(["Indicator", "0=MISSING", "1=POOR", "2=SATISFACTORY", "3=GOOD", "4=OUTSTANDING"])
+    for name, counts in zip(AUDIT_INDICATORS, AUDIT_2015):
+        audits.append([name, *counts])
+    audits.append([])
+    audits.append(["Case File Audit: MAT under 11s (December 2015) - 2015/16"])
+    audits.append(["Indicator", "0=MISSING", "1=POOR", "2=SATISFACTORY", "3=GOOD", "4=OUTSTANDING"])
+    for name, counts in zip(AUDIT_INDICATORS, AUDIT_2016):
+        audits.append([name, *counts])
+    audits.column_dimensions["A"].width = 38
+    wb.save(path)
+
+
+WORKBOOKS = (
+    DemoBook("derby-early-help-action-plan-2015-16.xlsx", date(2015, 11, 2), build_derby_plan),
+    DemoBook("prevention-team-action-plan-2020-21.xlsx", date(2021, 1, 8), build_prevention_plan),
+    DemoBook("coventry-early-help-plan-2015-18.xlsx", date(2016, 7, 1), build_coventry_plan),
+    DemoBook("derby-performance-and-audits-2014-16.xlsx", date(2016, 4, 30), build_performance),
+)
+
+
+def run(directory: str | Path, *, as_of: date | None = None,
+        progress: Callable[[str], None] | None = None) -> list[api.Result]:
+    """Build every sample workbook in ``directory`` and roll each up in place."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    results = []
+    for book in WORKBOOKS:
+        path = directory / book.file
+        book.build(path)
+        results.append(api.rollup(path, as_of=as_of or book.as_of, backup=False))
+        if progress:
+            progress(book.file)
+    return results

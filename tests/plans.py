@@ -1,0 +1,99 @@
+"""Realistic action-plan workbooks for the tests, built in code the way staff lay them out.
+
+``derby_like_plan`` follows seed 000 (Derby's Early Help Action Plan 2015-16):
+title rows, a blank header over the reference column, a theme row merged
+across, a continuation row left by a page break, the header repeated
+mid-table, RAG as fill colour only (RGB, theme + tint, legacy indexed), a
+legend under the table, initials with an Owners sheet, a missing owner, an
+unknown initial, an unparseable deadline, two values in one cell and a
+duplicate reference.  The expected figures live in the tests, worked out by
+hand from the table in this docstring-free layout:
+
+    row ref  owner                         by when              status (how)                progress
+    6   1.1  RP                            By 1.7.15.           amber  (RGB FFC000 fill)    50%
+    7   1.2  VW/RP                         By 1.10.15.          green  (theme accent3 +0.4) 100%
+    8   --   continuation: "in January 2016." in the update column
+    9   --   the header again
+    10  1.3  (blank)                       By 1.10.15           red    (indexed 10)         20%
+    11  --   "2. Theme: Children's Services Performance Data" (merged)
+    12  2.1  XY                            From 1.4.15.         amber  (word In progress)
+    13  2.2  NH/SW                         By end of Octobr 15  red    (word + red fill)
+    14  2.3  Early Help management team.   By 30.11.15.         amber  (FFEB9C fill)        <p>100%</p><p>0%</p>
+    15  2.4  RP & SW                       June 2016            grey   (word Not started)
+    16  2.4  NH                            By 1.6.16            none
+    18-20 legend: Green – Complete / Amber – In progress / Red – Behind schedule
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+HEADER = ["", "Outcome", "Action", "By Whom", "By When", "RAG", "Progress (%)", "Progress As at 2.11.15"]
+
+
+def _fill(**colour):
+    from openpyxl.styles import Color, PatternFill
+
+    return PatternFill(fill_type="solid", fgColor=Color(**colour))
+
+
+def derby_like_plan(path: Path) -> Path:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Action plan"
+    ws["A1"] = "Appendix 3."
+    ws["A2"] = "Early Help Action Plan 2015-16."
+    ws["A2"].font = Font(bold=True, size=14)
+    for c, h in enumerate(HEADER, 1):
+        ws.cell(4, c, h or None)
+    ws["A5"] = "1. Theme: Performance framework"
+    ws.merge_cells("A5:H5")
+    rows = {
+        6: ("1.1", "A broader set of data", "Amend the data collection process", "RP", "By 1.7.15.", None, 0.5,
+            "Data is being collected"),
+        7: ("1.2", "Families feel able to communicate views", "Devise alternative methods for families",
+            "VW/RP", "By 1.10.15.", None, "100%", "Complete. Spidergraph tool re-designed; audit to take place"),
+        10: ("1.3", "All families can comment", "=Devise methods for engaging resistant families", None,
+             "By 1.10.15", None, 0.2, "Forms will be compared at year end"),
+        12: ("2.1", "Data shows impact", "Compare EH data against CIN, CPP and CiC", "XY", "From 1.4.15.",
+             "In progress", None, "Quarter 2 data gathered"),
+        13: ("2.2", "Right families offered help", "Audit a sample of CP cases", "NH/SW", "By end of Octobr 15",
+             "Behind schedule", None, "Data is being collected"),
+        14: ("2.3", "Medium term impact understood", "Audit cases open in 2012-13",
+             "Early Help management team.", "By 30.11.15.", None, "<p>100%</p> <p>0%</p>", "Sample drawn"),
+        15: ("2.4", "Board challenges performance", "Report to DSCB", "RP & SW", "June 2016", "Not started", None,
+             None),
+        16: ("2.4", "Partners assess impact", "Annual report to the board", "NH", "By 1.6.16", None, None, None),
+    }
+    for r, values in rows.items():
+        for c, v in enumerate(values, 1):
+            if v is not None:
+                ws.cell(r, c, v)
+    ws["C10"].data_type = "s"      # text a manager typed with a leading "=", kept as text
+    ws.cell(6, 7).number_format = "0%"
+    ws.cell(10, 7).number_format = "0%"
+    ws["H8"] = "in January 2016."
+    for c, h in enumerate(HEADER, 1):
+        ws.cell(9, c, h or None)
+    ws["A11"] = "2. Theme: Children's Services Performance Data"
+    ws.merge_cells("A11:H11")
+    ws["F6"].fill = _fill(rgb="FFFFC000")
+    ws["F7"].fill = _fill(theme=6, tint=0.3999755851924192)
+    ws["F10"].fill = _fill(indexed=10)
+    ws["F13"].fill = _fill(rgb="FFFF0000")
+    ws["F14"].fill = _fill(rgb="FFFFEB9C")
+    ws["A18"] = "Green – Complete"
+    ws["A19"] = "Amber – In progress"
+    ws["A20"] = "Red – Behind schedule"
+    owners = wb.create_sheet("Owners")
+    owners.append(["Name", "Initials", "Role", "Email"])
+    for row in (("Rachel Price", "RP", "Service Manager", "rachel.price@example.gov.uk"),
+                ("Vicky Wood", "VW", "Employment Adviser", "vicky.wood@example.gov.uk"),
+                ("Nadia Hussain", "NH", "Head of Early Help", None),
+                ("Sam Walsh", "SW", "Performance Officer", None),
+                ("Early Help management team", "EHMT", "Team", None)):
+        owners.append(list(row))
+    wb.save(path)
+    return path

@@ -1,0 +1,115 @@
+"""End-to-end checks of validate / overdue / rollup on a realistic plan, figures worked out by hand.
+
+The plan is tests/plans.py's Derby-like workbook, judged as of 2 November 2015
+(the date of its "Progress As at 2.11.15" column), due-soon window 30 days.
+"""
+from __future__ import annotations
+
+import zipfile
+from datetime import date
+
+import pytest
+
+from ehxl import api
+from plans import derby_like_plan
+
+AS_OF = date(2015, 11, 2)
+
+
+@pytest.fixture()
+def plan(tmp_path):
+    return derby_like_plan(tmp_path / "plan.xlsx")
+
+
+def test_rollup_json_figures(plan):
+    doc = api.rollup(plan, as_of=AS_OF, backup=False).json("rollup")
+    acts = doc["actions"]
+    # 8 actions: 1.1 1.2 1.3 2.1 2.2 2.3 2.4 2.4 (the continuation row and the repeated header are not actions)
+    assert acts["total"] == 8
+    # amber: 1.1 (RGB fill), 2.1 (word), 2.3 (FFEB9C fill); green: 1.2 (theme fill); red: 1.3 (indexed 10), 2.2;
+    # grey: 2.4 "Not started"; none: the second 2.4
+    assert acts["by_status"] == {"green": 1, "amber": 3, "red": 2, "blue": 0, "grey": 1, "none": 1}
+    assert acts["complete"] == 1
+    # overdue: 1.1 (By 1.7.15) and 1.3 (By 1.10.15); 2.2's deadline cannot be read, 2.1 is ongoing
+    assert acts["overdue"] == 2
+    assert acts["due_soon"] == 1          # 2.3, By 30.11.15: 28 days after 2.11.15
+    assert [t["theme"] for t in acts["by_theme"]] == ["Performance framework",
+                                                      "Children's Services Performance Data"]
+    first, second = acts["by_theme"]
+    assert (first["total"], first["overdue"]) == (3, 2)
+    assert first["by_status"] == {"green": 1, "amber": 1, "red": 1, "blue": 0, "grey": 0, "none": 0}
+    assert (second["total"], second["overdue"]) == (5, 0)
+    assert second["by_status"] == {"green": 0, "amber": 2, "red": 1, "blue": 0, "grey": 1, "none": 1}
+    by_owner = {o["owner"]: (o["total"], o["overdue"]) for o in acts["by_owner"]}
+    assert by_owner == {
+        "Rachel Price": (3, 1),       # 1.1, 1.2, 2.4
+        "Vicky Wood": (1, 0),         # 1.2
+        "(no owner)": (1, 1),         # 1.3
+        "XY": (1, 0),                 # 2.1, not in the register
+        "Nadia Hussain": (2, 0),      # 2.2, second 2.4
+        "Sam Walsh": (2, 0),          # 2.2, 2.4
+        "Early Help management team": (1, 0),
+    }
+    assert acts["by_owner"][0]["owner"] == "Rachel Price"
+
+
+def test_overdue_json_rows(plan):
+    doc = api.overdue(plan, as_of=AS_OF).json("overdue")
+    assert doc["as_of"] == "2015-11-02"
+    rows = [{k: r[k] for k in ("sheet", "row", "ref", "action", "owners", "deadline", "days_overdue", "status")}
+            for r in doc["overdue"]]
+    assert rows == [
+        {"sheet": "Action plan", "row": 6, "ref": "1.1", "action": "Amend the data collection process",
+         "owners": ["Rachel Price"], "deadline": "2015-07-01", "days_overdue": 124, "status": "amber"},
+        {"sheet": "Action plan", "row": 10, "ref": "1.3", "action": "=Devise methods for engaging resistant families",
+         "owners": [], "deadline": "2015-10-01", "days_overdue": 32, "status": "red"},
+    ]
+    soon = [{k: r[k] for k in ("row", "ref", "deadline", "days_left", "status")} for r in doc["due_soon"]]
+    assert soon == [{"row": 14, "ref": "2.3", "deadline": "2015-11-30", "days_left": 28, "status": "amber"}]
+
+
+def test_validate_findings_name_sheet_and_cell(plan):
+    doc = api.validate(plan, as_of=AS_OF).json("validate")
+    found = {(f["rule"], f["severity"], f["cell"], f["row"]) for f in doc["findings"]}
+    assert found == {
+        ("owner-missing", "error", "D10", 10),
+        ("owner-unknown", "warning", "D12", 12),
+        ("deadline-unparsed", "error", "E13", 13),
+        ("cell-several-values", "warning", "G14", 14),
+        ("duplicate-ref", "error", "A16", 16),
+        ("status-missing", "warning", "F16", 16),
+    }
+    assert (doc["errors"], doc["warnings"]) == (3, 3)
+    for f in doc["findings"]:
+        assert f["sheet"] == "Action plan"
+        assert f"'Action plan'!{f['cell']}" in f["message"]
+
+
+def test_continuation_row_joins_the_action_above(plan):
+    analysis, _, _ = api.analyse_file(plan, as_of=AS_OF)
+    act = next(a for a in analysis.actions if a.ref == "1.2")
+    assert act.update.endswith("audit to take place\nin January 2016.")
+
+
+def test_validate_leaves_the_file_untouched(plan):
+    before = plan.read_bytes()
+    api.validate(plan, as_of=AS_OF)
+    api.overdue(plan, as_of=AS_OF)
+    assert plan.read_bytes() == before
+
+
+def test_rollup_writes_board_sheets_with_text_kept_as_text(plan, tmp_path):
+    out = tmp_path / "board.xlsx"
+    api.rollup(plan, as_of=AS_OF, out=out)
+    import openpyxl
+
+    wb = openpyxl.load_workbook(out, read_only=True)
+    assert wb.sheetnames[:2] == ["Action plan", "Owners"]
+    assert {"Summary", "Overdue", "Validation"} <= set(wb.sheetnames)
+    overdue_rows = [r for r in wb["Overdue"].iter_rows(values_only=True)]
+    texts = [v for row in overdue_rows for v in row if isinstance(v, str)]
+    assert "=Devise methods for engaging resistant families" in texts
+    with zipfile.ZipFile(out) as z:
+        for name in z.namelist():
+            if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                assert b"<f>Devise" not in z.read(name) and b"<f>=Devise" not in z.read(name)
