@@ -339,13 +339,17 @@ class _RowReader:
         self.theme: str | None = None
         self.group: dict[str, str] = {}
         self._row = header_row
+        self.stopped = False
         self.first_col = min(cols.values())
         self.last_col = max(cols.values())
 
     def take(self, r: int) -> None:
         self._row = r
         texts = {c: t for c, t in self.grid.row_texts(r).items()}
-        if not texts:
+        if not texts or self.stopped:
+            return
+        if self._is_level_grid(texts):
+            self.stopped = True
             return
         if self._is_repeated_header(texts):
             return
@@ -363,6 +367,14 @@ class _RowReader:
             self._continue(self.actions[-1], r, values)
             return
         self.actions.append(self._new_action(r, values))
+
+    @staticmethod
+    def _is_level_grid(texts: dict[int, str]) -> bool:
+        """A maturity grid ("Progress | 1 | 2 | 3 | 4") or its key under the plan ends the plan."""
+        if any("levels of progress" in t.lower() for t in texts.values()):
+            return True
+        numbers = [t for c, t in sorted(texts.items())[1:]]
+        return numbers == ["1", "2", "3", "4"]
 
     def _is_repeated_header(self, texts: dict[int, str]) -> bool:
         matches = sum(1 for c, h in self.header_texts.items() if h and normalise_header(texts.get(c, "")) == h)

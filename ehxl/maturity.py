@@ -104,12 +104,18 @@ def parse_level(value: object) -> int | None:
 
 
 def _level_header(value: object) -> int | None:
-    """A level column's header: 1-4 as a number, ``Level 3``, ``3 Substantial progress`` or the name alone."""
-    try:
-        level = parse_level(value)
-    except ValueError:
-        return None
-    return level if level in LEVELS else None
+    """A level column's header: 1-4 as a number, ``Level 3``, ``3 Substantial progress`` or the name alone.
+
+    Strict on purpose, so an audit grade header such as ``1=POOR`` is not taken for a level.
+    """
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return int(value) if float(value).is_integer() and int(value) in LEVELS else None
+    text = str(value or "").strip()
+    m = re.fullmatch(r"(?:level\s*)?([1-4])(?:\.0)?\s*(?:[-–:=.)]\s*)?(.*)", text, re.I | re.S)
+    if m:
+        rest = _norm_words(m.group(2))
+        return int(m.group(1)) if not rest or _LEVEL_WORDS.get(rest) == int(m.group(1)) else None
+    return _LEVEL_WORDS.get(_norm_words(text)) if text else None
 
 
 def computed_level(levels: list[int], method: str = "median") -> int | None:
@@ -314,6 +320,8 @@ def read_declared_levels(grid: SheetGrid) -> tuple[list[DeclaredLevel], list[Fin
                 got = _marked_level(grid, r, _level_columns(grid, block.header_row), area, findings)
             else:
                 got = _written_level(grid, r, int(block.form.split(":")[1]), area, findings)
+            if got == "invalid":
+                continue
             if got is None:
                 findings.append(warning("maturity-level-missing", grid.name, area_cell, r,
                                         f"No level is given for area '{area}' at {where(grid.name, area_cell)}."))
@@ -324,8 +332,10 @@ def read_declared_levels(grid: SheetGrid) -> tuple[list[DeclaredLevel], list[Fin
 
 
 def _marked_level(grid: SheetGrid, row: int, columns: dict[int, int], area: str,
-                  findings: list[Finding]) -> tuple[int, str] | None:
+                  findings: list[Finding]) -> tuple[int, str] | str | None:
+    """The highest level marked in ``row``; ``"invalid"`` when the only marks were reported as invalid."""
     marks: dict[int, str] = {}
+    invalid = False
     for col, level in columns.items():
         text = grid.text(row, col)
         if not text:
@@ -336,10 +346,11 @@ def _marked_level(grid: SheetGrid, row: int, columns: dict[int, int], area: str,
                 "maturity-level-invalid", grid.name, cell, row,
                 f"{where(grid.name, cell)} holds {text} under the level {level} column for '{area}'; "
                 f"write {level} or a mark such as x."))
+            invalid = True
             continue
         marks[level] = cell
     if not marks:
-        return None
+        return "invalid" if invalid else None
     top = max(marks)
     if len(marks) > 1 and sorted(marks) != list(range(1, top + 1)):
         findings.append(warning(
@@ -349,7 +360,7 @@ def _marked_level(grid: SheetGrid, row: int, columns: dict[int, int], area: str,
 
 
 def _written_level(grid: SheetGrid, row: int, col: int, area: str,
-                   findings: list[Finding]) -> tuple[int, str] | None:
+                   findings: list[Finding]) -> tuple[int, str] | str | None:
     cell = a1(row, col)
     value = grid.value(row, col)
     try:
@@ -362,7 +373,7 @@ def _written_level(grid: SheetGrid, row: int, col: int, area: str,
         findings.append(error("maturity-level-invalid", grid.name, cell, row,
                               f"{where(grid.name, cell)} gives '{grid.text(row, col)}' as the level of "
                               f"'{area}'; levels are 1-4."))
-        return None
+        return "invalid"
     return level, cell
 
 
@@ -383,8 +394,10 @@ def looks_like_maturity_grid(grid: SheetGrid) -> float:
     if "matrix" in words or "maturity" in words:
         score += 0.1
     filled = sum(1 for r in grid.rows() if grid.row_texts(r))
-    covered = sum(len(b.rows) + 1 for b in blocks)
-    coverage = min(1.0, (covered + 2) / filled) if filled else 0.0
+    legend = sum(1 for r in grid.rows()
+                 if any(_norm_words(t) in _LEVEL_WORDS for t in grid.row_texts(r).values()))
+    covered = sum(len(b.rows) + 1 for b in blocks) + legend
+    coverage = min(1.0, (covered + 1) / filled) if filled else 0.0
     return round(min(1.0, score) * (0.5 + 0.5 * coverage), 3)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from . import config as cfg
-from .findings import Finding
+from .findings import Finding, warning, where
 from .grid import SheetGrid
 
 if TYPE_CHECKING:
@@ -45,11 +45,21 @@ def sheets(result: "Analysis", source: str) -> list:
 def _maturity(result, by_kind, config, findings) -> None:
     from . import maturity
 
-    levels = [maturity.ActionLevel(area=a.theme or "", level=a.level, sheet=a.sheet, row=a.row,
-                                   cell=a.cell("level"))
-              for p in result.plans if "level" in p.columns for a in p.actions]
+    levels = []
+    for act in (a for p in result.plans if "level" in p.columns for a in p.actions):
+        try:
+            level = maturity.parse_level(act.texts.get("level", ""))
+        except ValueError:
+            level = None
+            findings.append(warning("maturity-level-invalid", act.sheet, act.cell("level"), act.row,
+                                    f"{where(act.sheet, act.cell('level'))}: \"{act.texts.get('level')}\" is not a "
+                                    f"maturity level; write 1 (Basic) to 4 (Maturity)."))
+        levels.append(maturity.ActionLevel(area=act.theme or "", level=level, sheet=act.sheet, row=act.row,
+                                           cell=act.cell("level")))
     declared = []
-    for grid in by_kind.get("maturity_grid", []):
+    plan_sheets = {p.sheet for p in result.plans if "level" in p.columns}
+    grids = by_kind.get("maturity_grid", []) + [g for g in by_kind.get("action_plan", []) if g.name in plan_sheets]
+    for grid in grids:
         found, problems = maturity.read_declared_levels(grid)
         declared += found
         findings += problems

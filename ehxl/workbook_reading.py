@@ -84,7 +84,8 @@ class _Colours:
         self.palette = self._palette(wb)
         self.fills = wb._fills
         self.cell_styles = wb._cell_styles
-        self._by_style: dict[int, str | None] = {}
+        self.number_formats = wb._number_formats
+        self._by_style: dict[int, tuple[str | None, str | None]] = {}
 
     @staticmethod
     def _theme(pkg: Package) -> list[str] | None:
@@ -104,10 +105,24 @@ class _Colours:
         colours = list(getattr(wb, "_colors", COLOR_INDEX) or COLOR_INDEX)
         return None if colours == list(COLOR_INDEX) else [c[-6:] for c in colours]
 
-    def for_style(self, style_id: int) -> str | None:
+    def for_style(self, style_id: int) -> tuple[str | None, str | None]:
+        """(fill 'RRGGBB' or None, number format or None for General)."""
         if style_id not in self._by_style:
-            self._by_style[style_id] = self._resolve(style_id)
+            self._by_style[style_id] = (self._resolve(style_id), self._number_format(style_id))
         return self._by_style[style_id]
+
+    def _number_format(self, style_id: int) -> str | None:
+        from openpyxl.styles.numbers import BUILTIN_FORMATS, BUILTIN_FORMATS_MAX_SIZE, BUILTIN_FORMATS_OFFSET
+
+        try:
+            fmt_id = self.cell_styles[style_id].numFmtId
+            if fmt_id < BUILTIN_FORMATS_MAX_SIZE:
+                fmt = BUILTIN_FORMATS.get(fmt_id, "General")
+            else:
+                fmt = self.number_formats[fmt_id - BUILTIN_FORMATS_OFFSET]
+        except (IndexError, TypeError):
+            return None
+        return None if fmt == "General" else fmt
 
     def _resolve(self, style_id: int) -> str | None:
         try:
@@ -142,12 +157,12 @@ def _read_sheet(ws, colours: _Colours) -> SheetGrid:
             for cell in cells:
                 value = cell["value"]
                 style_id = cell.get("style_id", 0) or 0
-                fill = colours.for_style(int(style_id)) if style_id else None
+                fill, number_format = colours.for_style(int(style_id)) if style_id else (None, None)
                 if value is None and fill is None:
                     continue
                 if isinstance(value, str) and len(value) > MAX_TEXT:
                     value = value[:MAX_TEXT]
-                grid.cells.setdefault(row_idx, {})[cell["column"]] = GridCell(value, fill)
+                grid.cells.setdefault(row_idx, {})[cell["column"]] = GridCell(value, fill, number_format)
         grid.hidden_rows = {int(r) for r, attrs in parser.row_dimensions.items()
                             if str(attrs.get("hidden", "")).lower() in ("1", "true")}
         if parser.merged_cells:
