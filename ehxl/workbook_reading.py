@@ -112,14 +112,14 @@ class _Colours:
         return self._by_style[style_id]
 
     def _number_format(self, style_id: int) -> str | None:
-        from openpyxl.styles.numbers import BUILTIN_FORMATS, BUILTIN_FORMATS_MAX_SIZE, BUILTIN_FORMATS_OFFSET
+        from openpyxl.styles.numbers import BUILTIN_FORMATS, BUILTIN_FORMATS_MAX_SIZE
 
         try:
             fmt_id = self.cell_styles[style_id].numFmtId
             if fmt_id < BUILTIN_FORMATS_MAX_SIZE:
                 fmt = BUILTIN_FORMATS.get(fmt_id, "General")
             else:
-                fmt = self.number_formats[fmt_id - BUILTIN_FORMATS_OFFSET]
+                fmt = self.number_formats[fmt_id - BUILTIN_FORMATS_MAX_SIZE]
         except (IndexError, TypeError):
             return None
         return None if fmt == "General" else fmt

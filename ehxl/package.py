@@ -1,0 +1,539 @@
+"""Workbooks as OPC zip packages: safe opening and atomic, lossless saving.
+
+An .xlsx/.xlsm is a zip of XML (and binary) *parts* tied together by
+relationship parts (``_rels/*.rels``).  ehxl never re-saves a staff workbook
+through openpyxl, whose save rebuilds every part from its own model and drops
+what it does not model (buttons' ``<controls>``, x14 extensions, shapes,
+printer settings, cached values).  Instead:
+
+* **Opening** checks the file before anything parses it: the format is told by
+  its first bytes, not its name (``PK`` zip; ``D0 CF 11 E0`` compound file,
+  encrypted when it holds an ``EncryptionInfo`` stream, else a legacy .xls);
+  entry counts, uncompressed sizes and inflate ratios are capped (and enforced
+  again while inflating, never trusting the header alone); any XML part with a
+  document type declaration is refused, since Excel never writes one and it
+  is how entity-expansion bombs work; absurd sheet dimensions are refused.
+  Parts are found through relationships, never by file name.
+* **Saving** (:func:`save_package`) writes a new zip in the same folder: every
+  part ehxl did not change is copied through with identical content and its
+  original entry settings, changed parts get their new bytes, new parts are
+  appended.  The temporary file is then checked (it opens; every unchanged part
+  hashes the same as before; every changed XML part parses), Excel's lock
+  file (``~$name``) and any change on disk since ehxl read the file are
+  refused, the previous version is kept in ``.ehxl-backups`` beside the file
+  (the newest five per workbook), and only then is the file replaced, with
+  ``os.replace``, in one step.  Any failure removes the temporary file and
+  leaves the original exactly as it was.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import posixpath
+import re
+import secrets
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+from urllib.parse import unquote
+
+from lxml import etree
+
+from .errors import SaveRefused, WorkbookRefused
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_entries: int = 10_000
+    max_part_bytes: int = 256 * 2**20
+    max_total_bytes: int = 1 * 2**30
+    max_ratio: int = 200
+    ratio_floor: int = 1 * 2**20
+    max_rows: int = 1_048_576
+    max_cols: int = 16_384
+
+
+LIMITS = Limits()
+BACKUP_DIR = ".ehxl-backups"
+BACKUPS_KEPT = 5
+
+_T = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
+_S = "http://purl.oclc.org/ooxml/officeDocument/relationships/"
+REL_OFFICE_DOCUMENT = _T + "officeDocument"
+REL_WORKSHEET = _T + "worksheet"
+REL_STYLES = _T + "styles"
+REL_SHARED_STRINGS = _T + "sharedStrings"
+REL_THEME = _T + "theme"
+CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
+PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+STRICT_MAIN = "http://purl.oclc.org/ooxml/spreadsheetml/main"
+XLSB_CT = "application/vnd.ms-excel.sheet.binary.macroEnabled.main"
+
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False)
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
+
+
+@dataclass(frozen=True)
+class Rel:
+    id: str
+    type: str
+    target: str
+    external: bool
+
+
+@dataclass(frozen=True)
+class SheetRef:
+    name: str
+    sheet_id: int
+    rid: str
+    part: str | None
+    state: str
+    kind: str
+
+
+@dataclass
+class SaveReport:
+    path: Path
+    backup: Path | None
+    changed: list[str] = field(default_factory=list)
+    added: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+
+
+# ------------------------------------------------------------------ sniffing
+
+def sniff(path: Path) -> str:
+    """What the file is, by its first bytes: zip, encrypted, xls, cfb, text, empty or unknown."""
+    with open(path, "rb") as fh:
+        head = fh.read(8)
+    if not head:
+        return "empty"
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+        return "zip"
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return _compound_kind(path)
+    with open(path, "rb") as fh:
+        sample = fh.read(4096)
+    try:
+        text = sample.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = sample.decode("utf-16")
+        except UnicodeDecodeError:
+            return "unknown"
+    printable = sum(ch.isprintable() or ch in "\r\n\t" for ch in text)
+    return "text" if text and printable / len(text) > 0.95 else "unknown"
+
+
+def _compound_kind(path: Path) -> str:
+    """Encrypted OOXML, legacy .xls, or some other compound file."""
+    try:
+        import olefile
+
+        with olefile.OleFileIO(str(path)) as ole:
+            streams = {"/".join(s).lower() for s in ole.listdir(streams=True, storages=True)}
+    except Exception:  # olefile raises several types on damaged files; fall back to the raw directory names
+        raw = path.read_bytes()
+        streams = {name for name in ("encryptioninfo", "workbook", "book")
+                   if name.encode("utf-16-le") in raw.lower() or name.title().encode("utf-16-le") in raw}
+    if "encryptioninfo" in streams or "encryptedpackage" in streams:
+        return "encrypted"
+    if "workbook" in streams or "book" in streams:
+        return "xls"
+    return "cfb"
+
+
+_REFUSALS = {
+    "empty": "is empty (0 bytes); it is not an Excel workbook.",
+    "encrypted": "is password-protected (encrypted); ehxl cannot read it. Remove the password in Excel "
+                 "(File > Info > Protect Workbook > Encrypt with Password) and try again.",
+    "xls": "is an old-style Excel 97-2003 .xls file; ehxl reads .xlsx and .xlsm only. Open it in Excel and "
+           "save it as an Excel Workbook (.xlsx).",
+    "cfb": "is an Office compound file, not an Excel workbook (.xlsx or .xlsm).",
+    "text": "is a text (CSV) file, not an Excel workbook, whatever its name says. Open it in Excel and save "
+            "it as an Excel Workbook (.xlsx).",
+    "unknown": "is not an Excel workbook (.xlsx or .xlsm); check you chose the right file.",
+}
+
+
+# ------------------------------------------------------------------ the package
+
+class Package:
+    """An opened workbook package: its parts, read lazily and capped, and its relationships."""
+
+    def __init__(self, path: Path, zf: zipfile.ZipFile, limits: Limits):
+        self.path = path
+        self.limits = limits
+        self._zip = zf
+        self._infos = {i.filename: i for i in zf.infolist()}
+        self.names = [i.filename for i in zf.infolist()]
+        self._cache: dict[str, bytes] = {}
+        self._rels: dict[str, list[Rel]] = {}
+        self._types: tuple[dict[str, str], dict[str, str]] | None = None
+        self._fingerprint = _fingerprint(path)
+        self.workbook_part = ""
+        self.strict = False
+
+    # -- opening
+
+    @classmethod
+    def open(cls, path: str | Path, *, limits: Limits = LIMITS) -> "Package":
+        """Open safely, or raise :class:`WorkbookRefused` with one line saying what is wrong and what to do."""
+        path = Path(path)
+        if not path.exists():
+            raise WorkbookRefused("could not be found; check the name and folder.", path=path)
+        if path.is_dir():
+            raise WorkbookRefused("is a folder, not a workbook.", path=path)
+        kind = sniff(path)
+        if kind != "zip":
+            raise WorkbookRefused(_REFUSALS[kind], path=path)
+        try:
+            zf = zipfile.ZipFile(path)
+        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+            raise WorkbookRefused("is not a complete Excel file (the zip is truncated or damaged); "
+                                  "open the last good copy or ask for the file again.", path=path) from exc
+        pkg = cls(path, zf, limits)
+        try:
+            pkg._check()
+        except WorkbookRefused:
+            zf.close()
+            raise
+        except (zipfile.BadZipFile, OSError, EOFError, KeyError, etree.XMLSyntaxError, ValueError) as exc:
+            zf.close()
+            raise WorkbookRefused("is not a complete Excel file (a part is damaged or missing); "
+                                  "open the last good copy or ask for the file again.", path=path) from exc
+        return pkg
+
+    def _check(self) -> None:
+        lim = self.limits
+        if not self.names:
+            raise WorkbookRefused("is empty (a zip with nothing in it); it is not an Excel workbook.", path=self.path)
+        if len(self.names) > lim.max_entries:
+            raise WorkbookRefused(f"holds {len(self.names):,} parts, more than any workbook ehxl expects; "
+                                  f"refusing a possible zip bomb.", path=self.path)
+        total = 0
+        for info in self._infos.values():
+            total += info.file_size
+            self._check_size(info)
+        if total > lim.max_total_bytes:
+            raise WorkbookRefused(f"would expand to {total // 2**20:,} MB; refusing a possible zip bomb.",
+                                  path=self.path)
+        if "[Content_Types].xml" not in self._infos or "_rels/.rels" not in self._infos:
+            raise WorkbookRefused("is a zip file but not an Excel workbook (it has no [Content_Types].xml "
+                                  "or _rels/.rels).", path=self.path)
+        for name in self.names:
+            if name.endswith((".xml", ".rels", ".vml")):
+                self._check_prolog(name)
+        office = [r for r in self.rels("") if _short(r.type) == "officeDocument" and not r.external]
+        if not office or office[0].target not in self._infos:
+            raise WorkbookRefused("is a zip file but not an Excel workbook (no workbook part is named in "
+                                  "_rels/.rels).", path=self.path)
+        self.workbook_part = office[0].target
+        ctype = self.content_type(self.workbook_part) or ""
+        if ctype == XLSB_CT or self.workbook_part.endswith(".bin"):
+            raise WorkbookRefused("is a binary workbook (.xlsb); ehxl reads .xlsx and .xlsm only. Open it in "
+                                  "Excel and save it as an Excel Workbook (.xlsx).", path=self.path)
+        root = self.xml(self.workbook_part)
+        self.strict = etree.QName(root).namespace == STRICT_MAIN
+        for sheet in self.sheets():
+            if sheet.part and sheet.kind == "worksheet":
+                self._check_dimension(sheet)
+
+    def _check_size(self, info: zipfile.ZipInfo) -> None:
+        lim = self.limits
+        if info.file_size > lim.max_part_bytes:
+            raise WorkbookRefused(f"has a part that would expand to {info.file_size // 2**20:,} MB "
+                                  f"({info.filename}); refusing a possible zip bomb.", path=self.path)
+        if info.file_size > lim.ratio_floor and info.file_size > lim.max_ratio * max(info.compress_size, 1):
+            raise WorkbookRefused(f"has a part that inflates {info.file_size // max(info.compress_size, 1):,} "
+                                  f"times ({info.filename}); refusing a possible zip bomb.", path=self.path)
+
+    def _check_prolog(self, name: str) -> None:
+        """Refuse a document type declaration before the root element (XML bombs, external entities)."""
+        with self._zip.open(name) as fh:
+            head = fh.read(8192)
+        start = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+        if b"<!DOCTYPE" in head.upper() or b"<!ENTITY" in head.upper():
+            raise WorkbookRefused(f"contains an XML document type declaration in {name}; Excel never writes "
+                                  f"one, so ehxl refuses it as a possible XML bomb.", path=self.path)
+        if start[:2] == b"\xff\xfe" or start[:2] == b"\xfe\xff":
+            return
+        try:
+            import defusedxml.ElementTree as safe
+
+            parser = safe.DefusedXMLParser(forbid_dtd=True, forbid_entities=True, forbid_external=True)
+            parser.feed(head)
+        except Exception as exc:
+            if type(exc).__name__ in ("DTDForbidden", "EntitiesForbidden", "ExternalReferenceForbidden"):
+                raise WorkbookRefused(f"contains an XML document type declaration in {name}; Excel never "
+                                      f"writes one, so ehxl refuses it as a possible XML bomb.",
+                                      path=self.path) from exc
+
+    def _check_dimension(self, sheet: SheetRef) -> None:
+        with self._zip.open(sheet.part) as fh:
+            head = fh.read(4096)
+        m = _DIMENSION.search(head)
+        if not m:
+            return
+        last_col, last_row = (m.group(3), m.group(4)) if m.group(3) else (m.group(1), m.group(2))
+        col = 0
+        for ch in last_col.decode():
+            col = col * 26 + ord(ch) - 64
+        if int(last_row) > self.limits.max_rows or col > self.limits.max_cols:
+            raise WorkbookRefused(f"sheet '{sheet.name}' claims a size ({m.group(0).decode()[16:-1]}) beyond "
+                                  f"Excel's own limits; the file is damaged or built to cause harm.",
+                                  path=self.path)
+
+    # -- parts
+
+    def has(self, name: str) -> bool:
+        return name in self._infos
+
+    def read(self, name: str) -> bytes:
+        """A part's content, inflated with the size cap enforced as it inflates."""
+        if name in self._cache:
+            return self._cache[name]
+        info = self._infos[name]
+        self._check_size(info)
+        with self._zip.open(info) as fh:
+            data = fh.read(self.limits.max_part_bytes + 1)
+        if len(data) > self.limits.max_part_bytes:
+            raise WorkbookRefused(f"has a part ({name}) larger than its header says; refusing a possible zip bomb.",
+                                  path=self.path)
+        self._cache[name] = data
+        return data
+
+    def info(self, name: str) -> zipfile.ZipInfo:
+        return self._infos[name]
+
+    def xml(self, name: str) -> etree._Element:
+        data = self.read(name)
+        if b"<!DOCTYPE" in data[:8192].upper():
+            raise WorkbookRefused(f"contains an XML document type declaration in {name}; refusing a possible "
+                                  f"XML bomb.", path=self.path)
+        return etree.fromstring(data, _PARSER)
+
+    def rels_part(self, part: str) -> str:
+        folder, base = posixpath.split(part)
+        return posixpath.join(folder, "_rels", base + ".rels")
+
+    def rels(self, part: str) -> list[Rel]:
+        """The part's relationships (``""`` for the package's own); targets resolved to part names."""
+        if part not in self._rels:
+            name = self.rels_part(part) if part else "_rels/.rels"
+            out: list[Rel] = []
+            if name in self._infos:
+                for el in self.xml(name):
+                    if etree.QName(el).localname != "Relationship":
+                        continue
+                    external = el.get("TargetMode") == "External"
+                    target = el.get("Target", "")
+                    out.append(Rel(el.get("Id", ""), el.get("Type", ""),
+                                   target if external else resolve_target(part, target), external))
+            self._rels[part] = out
+        return self._rels[part]
+
+    def related(self, part: str, rel_type: str) -> list[str]:
+        """Targets of one relationship type (transitional or strict URI, compared by its last word)."""
+        want = _short(rel_type)
+        return [r.target for r in self.rels(part) if not r.external and _short(r.type) == want]
+
+    def content_type(self, name: str) -> str | None:
+        if self._types is None:
+            defaults, overrides = {}, {}
+            for el in self.xml("[Content_Types].xml"):
+                local = etree.QName(el).localname
+                if local == "Default":
+                    defaults[el.get("Extension", "").lower()] = el.get("ContentType", "")
+                elif local == "Override":
+                    overrides[el.get("PartName", "").lstrip("/")] = el.get("ContentType", "")
+            self._types = defaults, overrides
+        defaults, overrides = self._types
+        if name in overrides:
+            return overrides[name]
+        return defaults.get(posixpath.splitext(name)[1].lstrip(".").lower())
+
+    def sheets(self) -> list[SheetRef]:
+        root = self.xml(self.workbook_part)
+        ns = etree.QName(root).namespace
+        rels = {r.id: r for r in self.rels(self.workbook_part)}
+        out = []
+        sheets = root.find(f"{{{ns}}}sheets")
+        for el in (sheets if sheets is not None else []):
+            rid = next((v for k, v in el.attrib.items() if etree.QName(k).localname == "id" and "}" in k), "")
+            rel = rels.get(rid)
+            out.append(SheetRef(el.get("name", ""), int(el.get("sheetId", "0")), rid,
+                                rel.target if rel and not rel.external else None, el.get("state", "visible"),
+                                _short(rel.type) if rel else ""))
+        return out
+
+    def _one(self, rel_type: str) -> str | None:
+        found = self.related(self.workbook_part, rel_type)
+        return found[0] if found and found[0] in self._infos else None
+
+    def styles_part(self) -> str | None:
+        return self._one(REL_STYLES)
+
+    def shared_strings_part(self) -> str | None:
+        return self._one(REL_SHARED_STRINGS)
+
+    def theme_part(self) -> str | None:
+        return self._one(REL_THEME)
+
+    def fingerprint(self) -> tuple[int, int, str]:
+        return self._fingerprint
+
+    def part_digests(self) -> dict[str, str]:
+        return {n: hashlib.sha256(self._raw(n)).hexdigest() for n in self.names}
+
+    def _raw(self, name: str) -> bytes:
+        """A part's content without caching it (used when copying large packages)."""
+        if name in self._cache:
+            return self._cache[name]
+        with self._zip.open(self._infos[name]) as fh:
+            return fh.read()
+
+    def close(self) -> None:
+        self._zip.close()
+
+
+def _short(rel_type: str) -> str:
+    return rel_type.rstrip("/").rsplit("/", 1)[-1]
+
+
+def resolve_target(source: str, target: str) -> str:
+    """A relationship target as an absolute part name."""
+    target = unquote(target)
+    if target.startswith("/"):
+        return posixpath.normpath(target.lstrip("/"))
+    return posixpath.normpath(posixpath.join(posixpath.dirname(source), target))
+
+
+def _fingerprint(path: Path) -> tuple[int, int, str]:
+    st = path.stat()
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return st.st_size, st.st_mtime_ns, h.hexdigest()
+
+
+# ------------------------------------------------------------------ saving
+
+def lock_file(path: Path) -> Path:
+    """Excel's owner file beside an open workbook: ``~$name``."""
+    return path.with_name("~$" + path.name)
+
+
+def check_writable(path: Path) -> None:
+    """Refuse before doing any work when Excel has the workbook open."""
+    if lock_file(path).exists():
+        raise SaveRefused("is open in Excel (its ~$ lock file is beside it); close it in Excel and run ehxl "
+                          "again, or write to another file with -o.", path=path)
+
+
+def save_package(pkg: Package, changes: Mapping[str, bytes | None], *, target: str | Path | None = None,
+                 backup: bool = True, _fail_after_temp: bool = False) -> SaveReport:
+    """Write ``pkg`` with ``changes`` applied to ``target`` (default: in place), atomically and verified."""
+    target = Path(target) if target is not None else pkg.path
+    in_place = target.resolve() == pkg.path.resolve()
+    if in_place:
+        check_writable(target)
+    tmp = target.with_name(f".~ehxl-{target.stem}-{secrets.token_hex(4)}.tmp")
+    report = SaveReport(target, None)
+    try:
+        expected = _write(pkg, changes, tmp, report)
+        if _fail_after_temp:
+            raise RuntimeError("save interrupted after the temporary file was written (test)")
+        _verify(tmp, expected, changes, target)
+        if in_place:
+            check_writable(target)
+            if _fingerprint(target) != pkg.fingerprint():
+                raise SaveRefused("changed on disk since ehxl read it (someone saved it meanwhile); nothing was "
+                                  "written. Run ehxl again.", path=target)
+            if backup:
+                report.backup = _backup(target)
+        os.replace(tmp, target)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return report
+
+
+def _write(pkg: Package, changes: Mapping[str, bytes | None], tmp: Path, report: SaveReport) -> dict[str, str]:
+    """Write the new zip; returns the sha256 every unchanged part must still have."""
+    expected: dict[str, str] = {}
+    with zipfile.ZipFile(tmp, "w", allowZip64=True) as out:
+        for name in pkg.names:
+            info = pkg.info(name)
+            if name in changes:
+                data = changes[name]
+                if data is None:
+                    report.removed.append(name)
+                    continue
+                new = zipfile.ZipInfo(name, date_time=info.date_time)
+                new.compress_type, new.external_attr = zipfile.ZIP_DEFLATED, info.external_attr
+                out.writestr(new, data)
+                report.changed.append(name)
+            else:
+                data = pkg._raw(name)
+                expected[name] = hashlib.sha256(data).hexdigest()
+                out.writestr(_copy_info(info), data)
+        now = dt.datetime.now().timetuple()[:6]
+        for name, data in changes.items():
+            if name not in pkg._infos and data is not None:
+                info = zipfile.ZipInfo(name, date_time=now)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                out.writestr(info, data)
+                report.added.append(name)
+        out.fp.flush()
+        os.fsync(out.fp.fileno())
+    return expected
+
+
+def _copy_info(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
+    new = zipfile.ZipInfo(info.filename, date_time=info.date_time)
+    new.compress_type = info.compress_type
+    new.external_attr = info.external_attr
+    new.comment = info.comment
+    new.extra = b""
+    return new
+
+
+def _verify(tmp: Path, expected: dict[str, str], changes: Mapping[str, bytes | None], target: Path) -> None:
+    try:
+        with zipfile.ZipFile(tmp) as z:
+            names = set(z.namelist())
+            for name, digest in expected.items():
+                if name not in names or hashlib.sha256(z.read(name)).hexdigest() != digest:
+                    raise SaveRefused(f"was not saved: part {name} would have changed; the original is untouched.",
+                                      path=target)
+            for name, data in changes.items():
+                if data is not None and name.endswith((".xml", ".rels")):
+                    etree.fromstring(z.read(name), _PARSER)
+    except (zipfile.BadZipFile, etree.XMLSyntaxError) as exc:
+        raise SaveRefused(f"was not saved: the new file failed its check ({exc}); the original is untouched.",
+                          path=target) from exc
+
+
+def _backup(path: Path) -> Path:
+    folder = path.parent / BACKUP_DIR
+    folder.mkdir(exist_ok=True)
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    dest = folder / f"{path.stem}.{stamp}{path.suffix}"
+    n = 1
+    while dest.exists():
+        n += 1
+        dest = folder / f"{path.stem}.{stamp}-{n}{path.suffix}"
+    tmp = dest.with_name(dest.name + ".tmp")
+    with open(path, "rb") as src, open(tmp, "wb") as dst:
+        for chunk in iter(lambda: src.read(1 << 20), b""):
+            dst.write(chunk)
+    os.replace(tmp, dest)
+    pattern = re.compile(re.escape(path.stem) + r"\.\d{8}-\d{6}(?:-\d+)?" + re.escape(path.suffix) + "$")
+    mine = sorted((p for p in folder.iterdir() if pattern.match(p.name)), key=lambda p: (p.stat().st_mtime_ns, p.name))
+    for old in mine[:-BACKUPS_KEPT]:
+        old.unlink()
+    return dest
