@@ -27,7 +27,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Iterable, Mapping
 
@@ -118,8 +118,10 @@ class Action:
 
     @property
     def ongoing(self) -> bool:
-        return any(p is not None and p.kind is DateKind.ONGOING for p in (self.revised, self.deadline, self.start)) \
-            and self.due is None
+        """No deadline because the work carries on ("From 1.4.15", "Jan 2021 onwards")."""
+        marked = any(p is not None and p.kind is DateKind.ONGOING for p in (self.revised, self.deadline, self.start))
+        onwards = self.start is not None and bool(re.search(r"\b(onwards|ongoing)\b", self.start.text, re.I))
+        return (marked or onwards) and self.due is None
 
     @property
     def complete(self) -> bool:
@@ -168,8 +170,11 @@ def clean_text(value: str) -> str:
 
 
 def cell_text(value: object) -> str:
+    """A cell's value as plain text; a real date cell reads as a UK date (31/03/2021)."""
     if value is None:
         return ""
+    if isinstance(value, (datetime, date)):
+        return f"{value:%d/%m/%Y}"
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return clean_text(str(value)) if not isinstance(value, str) else clean_text(value)
@@ -461,7 +466,7 @@ def _settle(act: Action, legend: rag.Legend) -> list[Finding]:
     act.outcome = t.get("outcome", "")
     act.action = t.get("action", "") or t.get("next_steps", "") or t.get("outcome", "")
     act.owner_text = t.get("owner", "")
-    act.owners = [person_part(o) for o in split_owners(act.owner_text)] if act.owner_text else []
+    act.owners = owner_names(act)
     act.update = t.get("update", "")
     act.deadline_text = t.get("deadline", "")
     act.deadline = parse_date_text(act.deadline_text) if "deadline" in act.cells else None
@@ -637,4 +642,6 @@ def owner_names(act: Action) -> list[str]:
     """The owners as listed in reports: resolved names, else the text as split."""
     if act.owners:
         return act.owners
-    return [person_part(t) for t in split_owners(act.owner_text)] if act.owner_text else []
+    if not act.owner_text or not looks_like_owner(act.owner_text):
+        return []
+    return [person_part(t) for t in split_owners(act.owner_text)]

@@ -38,6 +38,9 @@ class _Group(click.Group):
             _fail(str(exc))
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
+        except BrokenPipeError:          # output piped into `head` and the reader left: not an error
+            sys.stderr.close()
+            os._exit(0)
         except KeyboardInterrupt:
             _fail("stopped; the workbook was not changed.")
         except Exception as exc:  # a bug must still not show a manager a traceback
@@ -249,11 +252,16 @@ def _table(headers: Sequence[str], rows: Iterable[Sequence[object]], widths: Seq
         s = "" if text is None else " ".join(str(text).split())
         return s if len(s) <= width else s[: width - 1] + "…"
 
-    line = "  ".join(fit(h, w).ljust(w) for h, w in zip(headers, widths))
-    click.echo(line.rstrip())
+    def line(values: Sequence[object]) -> str:
+        # the last column is never cut: it carries the message or the place a person needs in full
+        cells = [fit(v, w).ljust(w) for v, w in zip(values[:-1], widths[:-1])]
+        last = "" if values[-1] is None else " ".join(str(values[-1]).split())
+        return "  ".join([*cells, last]).rstrip()
+
+    click.echo(line(headers))
     click.echo("  ".join("-" * w for w in widths))
     for row in rows:
-        click.echo("  ".join(fit(v, w).ljust(w) for v, w in zip(row, widths)).rstrip())
+        click.echo(line(row))
 
 
 def _findings_table(findings) -> None:
@@ -262,7 +270,7 @@ def _findings_table(findings) -> None:
         return
     _table(("Severity", "Rule", "Where", "Message"),
            ((f.severity.value, f.rule, f"{f.sheet}!{f.cell}" if f.cell else f.sheet, f.message) for f in findings),
-           (8, 20, 18, 90))
+           (8, 20, 20, 60))
 
 
 def _action_table(rows: list[dict], key: str, label: str, title: str) -> None:
@@ -272,7 +280,7 @@ def _action_table(rows: list[dict], key: str, label: str, title: str) -> None:
     _table(("Ref", "Action", "Owner(s)", "Deadline", label, "Status", "Where"),
            ((r["ref"], r["action"], ", ".join(r["owners"]), r["deadline"], r[key], r["status"] or "",
              f"{r['sheet']}!{r['cell']}") for r in rows),
-           (6, 44, 24, 10, 9, 6, 14))
+           (6, 40, 24, 10, 9, 6, 20))
 
 
 if __name__ == "__main__":  # pragma: no cover

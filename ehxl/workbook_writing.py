@@ -72,7 +72,7 @@ from urllib.parse import unquote
 from lxml import etree
 
 from .errors import WorkbookRefused
-from .grid import a1, column_letter, split_a1
+from .grid import a1, column_index, column_letter, split_a1
 from .package import Package, SaveReport, save_package
 from .report import STYLES, Chart, SheetSpec
 
@@ -91,16 +91,12 @@ FLAG_FONT = "9C0006"
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
-CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
-EP_NS = "http://schemas.openxmlformats.org/officeDocument/2006/extended-properties"
 VT_NS = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
 XDR_NS = "http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing"
 A_NS = "http://schemas.openxmlformats.org/drawingml/2006/main"
 C_NS = "http://schemas.openxmlformats.org/drawingml/2006/chart"
-XML_NS = "http://www.w3.org/XML/1998/namespace"
 
 _RT = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
-RT_OFFICE_DOCUMENT = _RT + "officeDocument"
 RT_WORKSHEET = _RT + "worksheet"
 RT_STYLES = _RT + "styles"
 RT_SHARED_STRINGS = _RT + "sharedStrings"
@@ -780,6 +776,24 @@ def _header_text(page_header: str) -> str:
     return "&C" + text
 
 
+def row_lines(spec: SheetSpec, row: list) -> int:
+    """How many text lines the row's wrapped cells need at their column widths.
+
+    Neither Excel nor LibreOffice grows a row to fit wrapped text when a file
+    is opened, so ehxl sets the height itself (printed board packs must not
+    show text overlapping the row below).
+    """
+    lines = 1
+    for c, cell in enumerate(row, start=1):
+        if cell is None or cell.style not in ("wrap", "header") or not isinstance(cell.value, str):
+            continue
+        width = max(4.0, float(spec.widths.get(c, 8.43)) * (0.85 if cell.style == "header" else 1.0))
+        per_char = 1.0 if cell.style == "wrap" else 1.15
+        needed = sum(max(1, math.ceil(len(part) * per_char / (width - 1))) for part in cell.value.split("\n"))
+        lines = max(lines, needed)
+    return lines
+
+
 def render_sheet(spec: SheetSpec, xf: Callable[[str, str | None], int], *, date1904: bool = False,
                  drawing_rid: str | None = None, link_rids: dict[str, str] | None = None) -> bytes:
     """The worksheet part for ``spec``, children in the order Excel's schema requires.
@@ -801,7 +815,9 @@ def render_sheet(spec: SheetSpec, xf: Callable[[str, str | None], int], *, date1
             if cell.link:
                 links.append((ref, cell.link, clean_text(str(cell.value if cell.value is not None else ""), 255)))
         if cells:
-            rows_xml.append(f'<row r="{r}">{"".join(cells)}</row>')
+            lines = row_lines(spec, row)
+            height = f' ht="{min(409, 15 * lines)}" customHeight="1"' if lines > 1 else ""
+            rows_xml.append(f'<row r="{r}"{height}>{"".join(cells)}</row>')
     out = [f'<worksheet xmlns="{MAIN_NS}" xmlns:r="{R_NS}">']
     sheet_pr = ""
     if spec.tab_colour:
@@ -878,8 +894,8 @@ def _spec_range(spec: SheetSpec, ref: str) -> list[object] | None:
     sheet = (m.group(1) or "").replace("''", "'") or m.group(2)
     if sheet.casefold() != spec.name.casefold():
         return None
-    r1, c1 = int(m.group(4)), column_index_of(m.group(3))
-    r2, c2 = (int(m.group(6)), column_index_of(m.group(5))) if m.group(5) else (r1, c1)
+    r1, c1 = int(m.group(4)), column_index(m.group(3))
+    r2, c2 = (int(m.group(6)), column_index(m.group(5))) if m.group(5) else (r1, c1)
     values = []
     for r in range(min(r1, r2), max(r1, r2) + 1):
         for c in range(min(c1, c2), max(c1, c2) + 1):
@@ -887,10 +903,6 @@ def _spec_range(spec: SheetSpec, ref: str) -> list[object] | None:
             cell = row[c - 1] if c - 1 < len(row) else None
             values.append(cell.value if cell is not None else None)
     return values
-
-
-def column_index_of(letters: str) -> int:
-    return split_a1(f"{letters}1")[1]
 
 
 def _rich(text: str, size: int | None = None) -> str:
@@ -1209,6 +1221,8 @@ class WorkbookWriter:
             self._drop_dependants(sheet.part)
             self._drop_calc_chain_entries(sheet.sheet_id)
         else:
+            present = {s.sheet_id for s in self._sheets()}
+            self._state.owned = {sid: n for sid, n in self._state.owned.items() if sid in present}
             sheet = self._add_sheet(spec.name)
             self._state.owned[sheet.sheet_id] = spec.name
             self._state_dirty = True
