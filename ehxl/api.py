@@ -91,6 +91,9 @@ def analyse_file(path: str | Path, *, as_of: date | None = None, within: int | N
     if progress:
         progress(f"Opening {path.name}")
     pkg = Package.open(path)
+    if pkg.strict:
+        raise EhxlError("is saved as Strict Open XML, which ehxl does not read yet; in Excel use File > Save As > "
+                        "Excel Workbook (.xlsx) and run ehxl again.", path=path)
     writer = WorkbookWriter(pkg)
     skip = [OWNED_STATE_SHEET, *writer.owned_sheets()]
     if progress:

@@ -438,6 +438,8 @@ def build_performance(path: Path) -> None:
     for measure, values in KPI_ROWS:
         ws.append([measure, *values])
     ws.column_dimensions["A"].width = 28
+    for col in "BCDEFGHI":
+        ws.column_dimensions[col].width = 12
     targets = wb.create_sheet("Targets")
     targets.append(["Measure", "Target", "Tolerance", "Polarity"])
     targets.append(["Escalated to Social Care", 20, 5, "lower"])

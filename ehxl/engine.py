@@ -71,11 +71,25 @@ def sheet_kind(grid: SheetGrid) -> str | None:
         return "config"
     if name in TARGET_SHEETS:
         return "targets"
-    scores = {"action_plan": plans.looks_like_action_plan(grid)}
+    head = _head(grid)
+    scores = {"action_plan": plans.looks_like_action_plan(head)}
     for kind, scorer in _other_scorers().items():
-        scores[kind] = scorer(grid)
+        scores[kind] = scorer(head)
     kind, score = max(scores.items(), key=lambda kv: kv[1])
     return kind if score >= _MIN_SCORE else None
+
+
+HEAD_ROWS = 200
+
+
+def _head(grid: SheetGrid) -> SheetGrid:
+    """The top of a sheet: what a sheet is shows in its first rows, and scoring a
+    50,000-row sheet in full would only make ehxl slow."""
+    if grid.max_row <= HEAD_ROWS:
+        return grid
+    rows = sorted(grid.cells)[:HEAD_ROWS]
+    return SheetGrid(grid.name, {r: grid.cells[r] for r in rows},
+                     [m for m in grid.merged if m[0] <= rows[-1]], grid.hidden_rows)
 
 
 def _other_scorers() -> dict:
@@ -189,13 +203,15 @@ def _other_rollups(result: Analysis, grids: list[SheetGrid], config: cfg.Config,
 def board_sheets(analysis: Analysis, *, source: str) -> list[SheetSpec]:
     """ehxl's sheets for this analysis, in the order they are added to the workbook."""
     counts = {p.sheet: len(p.actions) for p in analysis.plans}
-    sheets = [
-        summary.summary_sheet(analysis.summary, analysis.legend, as_of=analysis.as_of, source=source,
-                              within=analysis.within, sheet_kinds=analysis.sheet_kinds, counts_by_sheet=counts),
-        summary.overdue_sheet(analysis.late, analysis.soon, as_of=analysis.as_of, source=source,
-                              within=analysis.within),
-        summary.validation_sheet(analysis.findings, as_of=analysis.as_of, source=source),
-    ]
+    sheets = []
+    if analysis.plans:
+        sheets += [
+            summary.summary_sheet(analysis.summary, analysis.legend, as_of=analysis.as_of, source=source,
+                                  within=analysis.within, sheet_kinds=analysis.sheet_kinds, counts_by_sheet=counts),
+            summary.overdue_sheet(analysis.late, analysis.soon, as_of=analysis.as_of, source=source,
+                                  within=analysis.within),
+        ]
+    sheets.append(summary.validation_sheet(analysis.findings, as_of=analysis.as_of, source=source))
     from . import rollups
 
     return sheets + rollups.sheets(analysis, source)

@@ -1,0 +1,127 @@
+"""Nothing staff put in a workbook is lost: validate, overdue --mark, overdue --clear and rollup on real files.
+
+Every workbook in ../shared/samples that ehxl opens is given a small action
+plan at the package level (tests/fidelity.py, plain zipfile + lxml), then put
+through the four jobs in place.  Afterwards every part ehxl does not own must
+be byte-identical, the parts it owns must parse, the overdue actions must be
+the two worked out by hand, and LibreOffice must open the result.
+"""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import uuid
+import zipfile
+from datetime import date
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from ehxl import api
+from ehxl.errors import EhxlError
+from ehxl.package import Package
+from fidelity import OVERDUE_CELLS, PLAN_SHEET, add_plan_sheet, digests
+
+SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
+AS_OF = date(2015, 11, 2)
+#: Parts ehxl may change in a staff workbook (besides the parts it creates).
+MAY_TOUCH = ("[Content_Types].xml", "docProps/app.xml")
+
+
+def _samples() -> list[Path]:
+    if not SAMPLES.is_dir():
+        return []
+    return sorted(p for p in SAMPLES.iterdir() if p.suffix.lower() in (".xlsx", ".xlsm"))
+
+
+def _openable() -> list[Path]:
+    out = []
+    for path in _samples():
+        try:
+            pkg = Package.open(path)
+        except EhxlError:
+            continue
+        out.append(path)
+        pkg.close()
+    return out
+
+
+OPENABLE = _openable()
+needs_samples = pytest.mark.skipif(not OPENABLE, reason=f"no sample workbooks at {SAMPLES}")
+
+
+def _touchable(path: Path) -> set[str]:
+    """The staff parts ehxl is allowed to edit: workbook, its rels, styles, plus MAY_TOUCH."""
+    pkg = Package.open(path)
+    wb = pkg.workbook_part
+    allowed = {wb, pkg.rels_part(wb), *MAY_TOUCH}
+    if pkg.styles_part():
+        allowed.add(pkg.styles_part())
+    pkg.close()
+    return allowed
+
+
+def _run_all(path: Path) -> None:
+    api.validate(path, as_of=AS_OF)
+    marked = api.overdue(path, as_of=AS_OF, mark=True)
+    assert {r["cell"] for r in marked.json("overdue")["overdue"] if r["sheet"] == PLAN_SHEET} == OVERDUE_CELLS
+    api.overdue(path, as_of=AS_OF, clear=True)
+    api.rollup(path, as_of=AS_OF)
+
+
+@pytest.fixture(scope="module")
+def processed(tmp_path_factory) -> dict[str, tuple[Path, dict, dict, set]]:
+    """Each sample, given a plan and put through the four jobs once: (file, parts before, after, allowed)."""
+    folder = tmp_path_factory.mktemp("fidelity")
+    out = {}
+    for sample in OPENABLE:
+        if Package.open(sample).strict:
+            continue
+        work = folder / sample.name
+        add_plan_sheet(sample, work)
+        before, allowed = digests(work), _touchable(work)
+        _run_all(work)
+        out[sample.name] = (work, before, digests(work), allowed)
+    return out
+
+
+@needs_samples
+@pytest.mark.parametrize("sample", OPENABLE, ids=[p.name for p in OPENABLE])
+def test_four_jobs_keep_every_part_ehxl_does_not_own(sample, processed, tmp_path):
+    if Package.open(sample).strict:
+        work = tmp_path / sample.name
+        shutil.copyfile(sample, work)
+        before = work.read_bytes()
+        for job in (api.validate, api.rollup):
+            with pytest.raises(EhxlError, match="Strict Open XML"):
+                job(work, as_of=AS_OF)
+        assert work.read_bytes() == before
+        return
+    work, before, after, allowed = processed[sample.name]
+    for name, digest in before.items():
+        if name not in allowed:
+            assert after.get(name) == digest, f"{name} changed"
+    with zipfile.ZipFile(work) as z:
+        for name in (after.keys() - before.keys()) | {n for n in allowed if n in after}:
+            if name.endswith((".xml", ".rels")):
+                etree.fromstring(z.read(name))
+    names = [s.name for s in Package.open(work).sheets()]
+    original = [s.name for s in Package.open(sample).sheets()] + [PLAN_SHEET]
+    assert names[: len(original)] == original
+    assert {"_ehxl", "Summary", "Overdue", "Validation"} <= set(names[len(original):])
+    assert set(names[len(original):]) <= {"_ehxl", "Summary", "Overdue", "Validation", "Maturity", "KPIs", "Audits"}
+
+
+@needs_samples
+def test_libreoffice_opens_every_result(processed, tmp_path):
+    soffice = shutil.which("soffice")
+    if not soffice:
+        pytest.skip("LibreOffice (soffice) is not installed; .ci/run installs it")
+    results = [work for work, *_ in processed.values()]
+    out = tmp_path / "csv"
+    profile = f"file:///tmp/ehxl-lo-{uuid.uuid4().hex}"
+    subprocess.run([soffice, "--headless", f"-env:UserInstallation={profile}", "--convert-to", "csv",
+                    "--outdir", str(out), *map(str, results)], capture_output=True, timeout=900)
+    missing = [p.name for p in results if not (out / (p.stem + ".csv")).exists()]
+    assert not missing, f"LibreOffice could not open: {missing}"
