@@ -26,6 +26,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import Enum
+from functools import lru_cache
 
 
 class DateKind(str, Enum):
@@ -120,6 +121,7 @@ def parse_date_text(value: object, *, as_of: date | None = None) -> ParsedDate:
     return _parse_text(_clean(str(value)), as_of)
 
 
+
 def _serial(value: float) -> ParsedDate:
     text = str(value)
     if 1 <= value <= 2958465:
@@ -142,6 +144,7 @@ class _Found:
         return self.date.replace(day=1) if self.month_only else self.date
 
 
+@lru_cache(maxsize=8192)
 def _parse_text(text: str, as_of: date | None) -> ParsedDate:
     found: list[_Found] = []
     notes: list[str] = []

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
 from dataclasses import dataclass
 from typing import Iterable, Iterator, Mapping
 
@@ -75,6 +76,11 @@ def _separator_at(text: str, i: int) -> int:
 
 
 def split_owners(text: str) -> list[str]:
+    return list(_split_owners(text))
+
+
+@lru_cache(maxsize=8192)
+def _split_owners(text: str) -> tuple[str, ...]:
     """The separate owners in one cell, split on / , ; & + new lines, " and " and full stops between owners.
 
     Nothing inside brackets is split, so "(within Early Intervention and Integrated
@@ -82,7 +88,7 @@ def split_owners(text: str) -> list[str]:
     parts with no letters or digits ("--") are dropped.
     """
     if not isinstance(text, str):
-        return []
+        return ()
     text = _PLACEHOLDER_SLASH.sub("\\1\x00\\2", _plain(text))
     parts, current, depth, i = [], [], 0, 0
     while i < len(text):
@@ -100,13 +106,14 @@ def split_owners(text: str) -> list[str]:
             i += 1
     parts.append("".join(current))
     cleaned = (" ".join(p.replace("\x00", "/").split()).strip(" .,;:").lstrip(_LEADING) for p in parts)
-    return [p for p in cleaned if any(c.isalnum() for c in p)]
+    return tuple(p for p in cleaned if any(c.isalnum() for c in p))
 
 
 _DASH = "[-\u2010-\u2015\u2212]"
 _ROLE_SUFFIX = re.compile(rf"\s+{_DASH}\s*|\s*{_DASH}\s+|\s*\(")
 
 
+@lru_cache(maxsize=8192)
 def person_part(token: str) -> str:
     """The person in "Name – Role" or "Name (Team)": "Andrew Brunt - LODS" -> "Andrew Brunt"."""
     text = " ".join(str(token).split())
@@ -135,6 +142,7 @@ def _words_outside_brackets(text: str) -> int:
     return len(re.sub(r"\([^)]*\)|\[[^\]]*\]", " ", text).split())
 
 
+@lru_cache(maxsize=8192)
 def looks_like_owner(text: str) -> bool:
     """False for text in an owner column that names no owner: prose, dates, placeholders.
 

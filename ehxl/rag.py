@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import colorsys
 import re
+from functools import lru_cache
 from dataclasses import dataclass
 from enum import Enum
 from types import MappingProxyType
@@ -71,6 +72,7 @@ def _channels(hex6: str) -> tuple[float, float, float]:
     return tuple(int(hex6[i:i + 2], 16) / 255 for i in (0, 2, 4))  # type: ignore[return-value]
 
 
+@lru_cache(maxsize=4096)
 def classify_rgb(rgb: str | None) -> str | None:
     """One of :data:`COLOURS` for what a person sees, or None for no fill, white, black and other hues."""
     hex6 = _rrggbb(rgb)
@@ -322,6 +324,7 @@ def _colour_of(text: str) -> tuple[str, str] | None:
     return None
 
 
+@lru_cache(maxsize=4096)
 def parse_legend_line(text: str) -> tuple[str, Meaning] | None:
     """``"Green– Complete"``, ``"Blue = complete"``, ``"G = Complete"`` -> (colour, meaning); else None.
 
