@@ -34,7 +34,7 @@ from typing import Iterable, Mapping
 from . import rag
 from .deadlines import DateKind, ParsedDate, parse_date_text
 from .findings import Finding, error, warning, where
-from .grid import SheetGrid, a1
+from .grid import SheetGrid, a1, column_letter
 from .owners import OwnerRegister, looks_like_owner, person_part, resolve, split_owners
 
 # Column synonyms, compared after normalise_header().  Order matters only for
@@ -75,10 +75,11 @@ _UPDATE_PREFIXES = ("progress as at", "progress as of", "update as at", "update 
                     "position as at", "progress update")
 
 _REF_RE = re.compile(r"^[A-Za-z]{0,3}\d{1,3}(?:\.\d{1,3}){0,3}[a-z]?\.?$")
-_THEME_RE = re.compile(r"^\s*(?:\d{1,2}\s*\.\s*(?![\d])|theme\b|priority\s*\d*\s*[:.-]|section\s+\d)", re.I)
+_THEME_RE = re.compile(r"^\s*(?:\d{1,3}\s*\.\s*(?![\d])|theme\b|priority\s*\d*\s*[:.-]|section\s+\d)", re.I)
 _THEME_LABEL_RE = re.compile(r"^\s*(?:\d{1,2}\s*\.\s*)?(?:theme|priority|section)?\s*\d*\s*[:.\-–]?\s*", re.I)
 _PCT_RE = re.compile(r"(\d{1,3}(?:\.\d+)?)\s*%")
 _TAG_RE = re.compile(r"<\s*(/?)\s*([a-zA-Z0-9]+)[^>]*>")
+_NEEDS_CLEANING = re.compile(r"[<\r\n\t\u00a0]|  ")
 _BLOCK_TAGS = {"p", "div", "br", "li", "ul", "ol", "tr", "h1", "h2", "h3", "h4"}
 
 
@@ -154,13 +155,15 @@ class Plan:
 
 # ---------------------------------------------------------------- text helpers
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=65536)
 def clean_text(value: str) -> str:
     """Plain text from a cell: HTML fragments become lines, spacing is tidied.
 
     Cached because a workbook can point thousands of cells at one long shared
     string; its hash is computed once and the work is done once.
     """
+    if not _NEEDS_CLEANING.search(value):
+        return value.strip()
     text = value
     if "<" in text and ">" in text:
         text = _TAG_RE.sub(lambda m: "\n" if m.group(2).lower() in _BLOCK_TAGS else "", text)
@@ -180,7 +183,7 @@ def cell_text(value: object) -> str:
     return clean_text(str(value)) if not isinstance(value, str) else clean_text(value)
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=65536)
 def normalise_header(text: str) -> str:
     """Header text reduced for matching: case, spacing, punctuation and "(%)" don't matter."""
     t = clean_text(text).lower().replace("(%)", " %").replace("%", " % ")
@@ -344,6 +347,7 @@ class _RowReader:
         self.theme: str | None = None
         self.group: dict[str, str] = {}
         self._row = header_row
+        self.letters = {fld: column_letter(c) for fld, c in cols.items()}
         self.stopped = False
         self.first_col = min(cols.values())
         self.last_col = max(cols.values())
@@ -382,7 +386,8 @@ class _RowReader:
         return numbers == ["1", "2", "3", "4"]
 
     def _is_repeated_header(self, texts: dict[int, str]) -> bool:
-        matches = sum(1 for c, h in self.header_texts.items() if h and normalise_header(texts.get(c, "")) == h)
+        matches = sum(1 for c, h in self.header_texts.items()
+                      if h and len(texts.get(c, "")) <= 60 and normalise_header(texts.get(c, "")) == h)
         named = sum(1 for h in self.header_texts.values() if h)
         return named > 0 and matches >= max(2, (named * 6 + 9) // 10)
 
@@ -438,7 +443,7 @@ class _RowReader:
             values["level"] = prev.texts.get("level", "")
         act = Action(sheet=self.grid.name, row=r)
         act.texts = {k: v for k, v in values.items() if v}
-        act.cells = {fld: a1(r, c) for fld, c in self.cols.items()}
+        act.cells = {fld: f"{letters}{r}" for fld, letters in self.letters.items()}
         status_col = self.cols.get("status")
         act.status_fill = self.grid.cell(r, status_col).fill if status_col else self._row_fill(r)
         act.theme = values.get("theme") or self.theme

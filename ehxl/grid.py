@@ -89,10 +89,16 @@ def a1(row: int, col: int) -> str:
     return f"{column_letter(col)}{row}"
 
 
+_COLUMNS: dict[str, int] = {}
+
+
 def split_a1(ref: str) -> tuple[int, int]:
-    """'AB12' -> (12, 28)."""
-    ref = ref.replace("$", "")
-    i = 0
-    while i < len(ref) and ref[i].isalpha():
-        i += 1
-    return int(ref[i:]), column_index(ref[:i])
+    """'AB12' -> (12, 28).  Called for every cell read, so the letters are looked up, not recomputed."""
+    if "$" in ref:
+        ref = ref.replace("$", "")
+    i = len(ref.rstrip("0123456789"))
+    letters = ref[:i]
+    col = _COLUMNS.get(letters)
+    if col is None:
+        col = _COLUMNS[letters] = column_index(letters)
+    return int(ref[i:]), col

@@ -1,10 +1,13 @@
 """Reading workbooks into :class:`~ehxl.grid.SheetGrid` objects.
 
 The file is first opened by :class:`ehxl.package.Package`, which refuses
-encrypted, legacy, corrupt and bomb files with one clear line.  Cells are then
-streamed with openpyxl's worksheet parser in read-only mode: a full
-``load_workbook`` is slow on large plans and crashes on some Excel-made pivot
-workbooks.  Cached formula results are read, never formulas.
+encrypted, legacy, corrupt and bomb files with one clear line.  Each
+worksheet part is then streamed with lxml's ``iterparse`` (rows are freed as
+they are read), so memory stays flat on 20,000-row plans and nothing like a
+full ``load_workbook`` runs: that is slow on large plans and crashes on some
+Excel-made pivot workbooks.  Cached formula results are read, never formulas.
+Element names are matched in whichever namespace the workbook uses, so Strict
+Open XML files read like any other.
 
 Each fill is resolved to the colour a person sees: RGB as written, theme
 colours through the workbook's own theme part (with tint), and legacy indexed
@@ -12,19 +15,28 @@ colours through the workbook's own ``<indexedColors>`` palette when it has one.
 """
 from __future__ import annotations
 
-import warnings
-import zipfile
+import io
+import re
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Iterable
 
+from lxml import etree
+
 from . import rag
 from .errors import WorkbookRefused
-from .grid import GridCell, SheetGrid
+from .grid import GridCell, SheetGrid, split_a1
 from .package import Package
 
 #: Excel's own limit on the characters in one cell; longer text is cut there.
 MAX_TEXT = 32_767
+_PARSER_KW = dict(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False)
+#: Built-in number formats that show a date or time.
+_DATE_IDS = set(range(14, 23)) | set(range(27, 37)) | set(range(45, 48)) | set(range(50, 59))
+_BUILTIN_FORMATS = {9: "0%", 10: "0.00%", 14: "dd/mm/yyyy", 15: "d-mmm-yy", 16: "d-mmm", 17: "mmm-yy"}
+_QUOTED = re.compile(r'"[^"]*"|\[[^\]]*\]|\\.|_.|\*.')
+_DATE_CODE = re.compile(r"[dmyhs]", re.I)
 
 
 @dataclass
@@ -46,132 +58,198 @@ def read_workbook(path: str | Path, *, skip: Iterable[str] = (), package: Packag
     pkg = package or Package.open(path)
     skip_names = {s.lower() for s in skip}
     book = Workbook(path, pkg)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        wb = _load(path)
-        try:
-            colours = _Colours(pkg, wb)
-            for ws in wb.worksheets:
-                book.sheet_states[ws.title] = getattr(ws, "sheet_state", "visible")
-                if ws.title.lower() in skip_names:
-                    continue
-                book.grids.append(_read_sheet(ws, colours))
-        except WorkbookRefused:
-            raise
-        except (zipfile.BadZipFile, KeyError, ValueError, TypeError, AttributeError, IndexError) as exc:
-            raise WorkbookRefused(f"could not be read ({type(exc).__name__}: {exc}); "
-                                  f"open it in Excel, save it again and retry.", path=path) from exc
-        finally:
-            wb.close()
+    try:
+        wb_root = pkg.xml(pkg.workbook_part)
+        ns = etree.QName(wb_root).namespace
+        pr = wb_root.find(f"{{{ns}}}workbookPr")
+        date1904 = pr is not None and pr.get("date1904", "").lower() in ("1", "true")
+        styles = _Styles(pkg)
+        strings = _shared_strings(pkg)
+        for sheet in pkg.sheets():
+            book.sheet_states[sheet.name] = sheet.state
+            if sheet.kind != "worksheet" or not sheet.part or not pkg.has(sheet.part):
+                continue
+            if sheet.name.lower() in skip_names:
+                continue
+            book.grids.append(_read_sheet(pkg, sheet.name, sheet.part, strings, styles, date1904))
+    except WorkbookRefused:
+        raise
+    except (etree.XMLSyntaxError, KeyError, ValueError, IndexError, OSError) as exc:
+        raise WorkbookRefused(f"could not be read ({type(exc).__name__}: {exc}); open it in Excel, save it "
+                              f"again and retry.", path=path) from exc
     return book
 
 
-def _load(path: Path):
-    import openpyxl
+# ------------------------------------------------------------------ styles
 
-    try:
-        return openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)
-    except Exception as exc:  # openpyxl raises many types on damaged files; one line is what the user gets
-        raise WorkbookRefused(f"could not be read as an Excel workbook ({type(exc).__name__}: {exc}); "
-                              f"open it in Excel, save it again and retry.", path=path) from exc
+class _Styles:
+    """Fill colour and number format per cell style index (``s=``), resolved once."""
 
-
-class _Colours:
-    """Resolves a style's fill to 'RRGGBB', once per fill id."""
-
-    def __init__(self, pkg: Package, wb) -> None:
-        self.theme = self._theme(pkg)
-        self.palette = self._palette(wb)
-        self.fills = wb._fills
-        self.cell_styles = wb._cell_styles
-        self.number_formats = wb._number_formats
-        self._by_style: dict[int, tuple[str | None, str | None]] = {}
-
-    @staticmethod
-    def _theme(pkg: Package) -> list[str] | None:
-        """The workbook's theme colours; a damaged theme falls back to Office's own."""
-        part = pkg.theme_part()
+    def __init__(self, pkg: Package) -> None:
+        self.fills: list[str | None] = []
+        self.xfs: list[tuple[int, int]] = []
+        self.formats: dict[int, str] = {}
+        part = pkg.styles_part()
         if not part:
-            return None
-        try:
-            return rag.theme_colours(pkg.read(part))
-        except (ValueError, KeyError):
-            return None
+            return
+        root = pkg.xml(part)
+        ns = etree.QName(root).namespace
+        q = lambda tag: f"{{{ns}}}{tag}"  # noqa: E731
+        palette = [c.get("rgb", "")[-6:] for c in root.iterfind(f"{q('colors')}/{q('indexedColors')}/{q('rgbColor')}")]
+        theme = _theme(pkg)
+        for num in root.iterfind(f"{q('numFmts')}/{q('numFmt')}"):
+            self.formats[int(num.get("numFmtId", "0"))] = num.get("formatCode", "")
+        for fill in root.iterfind(f"{q('fills')}/{q('fill')}"):
+            self.fills.append(_fill_colour(fill.find(q("patternFill")), q, theme, palette or None))
+        for xf in root.iterfind(f"{q('cellXfs')}/{q('xf')}"):
+            self.xfs.append((int(xf.get("numFmtId", "0")), int(xf.get("fillId", "0"))))
+        self._cache: dict[int, tuple[str | None, str | None, bool]] = {}
 
-    @staticmethod
-    def _palette(wb) -> list[str] | None:
-        from openpyxl.styles.colors import COLOR_INDEX
+    def lookup(self, s: int) -> tuple[str | None, str | None, bool]:
+        """(fill 'RRGGBB' or None, number format or None, whether it shows a date)."""
+        if not self.xfs:
+            return None, None, False
+        hit = self._cache.get(s)
+        if hit is None:
+            num_id, fill_id = self.xfs[s] if 0 <= s < len(self.xfs) else (0, 0)
+            fill = self.fills[fill_id] if 0 <= fill_id < len(self.fills) else None
+            code = self.formats.get(num_id) or _BUILTIN_FORMATS.get(num_id)
+            is_date = num_id in _DATE_IDS or (num_id >= 164 and bool(code) and _is_date_code(code))
+            hit = self._cache[s] = (fill, code, is_date)
+        return hit
 
-        colours = list(getattr(wb, "_colors", COLOR_INDEX) or COLOR_INDEX)
-        return None if colours == list(COLOR_INDEX) else [c[-6:] for c in colours]
 
-    def for_style(self, style_id: int) -> tuple[str | None, str | None]:
-        """(fill 'RRGGBB' or None, number format or None for General)."""
-        if style_id not in self._by_style:
-            self._by_style[style_id] = (self._resolve(style_id), self._number_format(style_id))
-        return self._by_style[style_id]
+def _is_date_code(code: str) -> bool:
+    stripped = _QUOTED.sub("", code.split(";")[0])
+    return bool(_DATE_CODE.search(stripped)) and "0" not in stripped.replace("00:", "")
 
-    def _number_format(self, style_id: int) -> str | None:
-        from openpyxl.styles.numbers import BUILTIN_FORMATS, BUILTIN_FORMATS_MAX_SIZE
 
-        try:
-            fmt_id = self.cell_styles[style_id].numFmtId
-            if fmt_id < BUILTIN_FORMATS_MAX_SIZE:
-                fmt = BUILTIN_FORMATS.get(fmt_id, "General")
-            else:
-                fmt = self.number_formats[fmt_id - BUILTIN_FORMATS_MAX_SIZE]
-        except (IndexError, TypeError):
-            return None
-        return None if fmt == "General" else fmt
-
-    def _resolve(self, style_id: int) -> str | None:
-        try:
-            fill = self.fills[self.cell_styles[style_id].fillId]
-        except (IndexError, TypeError):
-            return None
-        if getattr(fill, "patternType", None) in (None, "none"):
-            return None
-        colour = fill.fgColor
-        if colour is None:
-            return None
-        kind = colour.type
-        tint = float(colour.tint or 0.0)
-        if kind == "rgb" and isinstance(colour.rgb, str):
-            return rag.resolve_colour(rgb=colour.rgb, tint=tint)
-        if kind == "theme":
-            return rag.resolve_colour(theme=int(colour.theme), tint=tint, theme_palette=self.theme)
-        if kind == "indexed":
-            return rag.resolve_colour(indexed=int(colour.indexed), tint=tint, indexed_palette=self.palette)
+def _theme(pkg: Package) -> list[str] | None:
+    """The workbook's theme colours; a damaged theme falls back to Office's own."""
+    part = pkg.theme_part()
+    if not part:
+        return None
+    try:
+        return rag.theme_colours(pkg.read(part))
+    except (ValueError, KeyError):
         return None
 
 
-def _read_sheet(ws, colours: _Colours) -> SheetGrid:
-    from openpyxl.worksheet._reader import WorkSheetParser
+def _fill_colour(pattern, q, theme, palette) -> str | None:
+    if pattern is None or pattern.get("patternType", "none") == "none":
+        return None
+    colour = pattern.find(q("fgColor"))
+    if colour is None:
+        return None
+    tint = float(colour.get("tint", "0") or 0)
+    try:
+        if colour.get("rgb"):
+            return rag.resolve_colour(rgb=colour.get("rgb"), tint=tint)
+        if colour.get("theme") is not None:
+            return rag.resolve_colour(theme=int(colour.get("theme")), tint=tint, theme_palette=theme)
+        if colour.get("indexed") is not None:
+            return rag.resolve_colour(indexed=int(colour.get("indexed")), tint=tint, indexed_palette=palette)
+    except ValueError:
+        return None
+    return None
 
-    grid = SheetGrid(ws.title)
-    wb = ws.parent
-    with ws._get_source() as src:
-        parser = WorkSheetParser(src, ws._shared_strings, data_only=True, epoch=wb.epoch,
-                                 date_formats=wb._date_formats, timedelta_formats=wb._timedelta_formats)
-        for row_idx, cells in parser.parse():
-            for cell in cells:
-                value = cell["value"]
-                style_id = cell.get("style_id", 0) or 0
-                fill, number_format = colours.for_style(int(style_id)) if style_id else (None, None)
-                if value is None and fill is None:
-                    continue
-                if isinstance(value, str) and len(value) > MAX_TEXT:
-                    value = value[:MAX_TEXT]
-                grid.cells.setdefault(row_idx, {})[cell["column"]] = GridCell(value, fill, number_format)
-        grid.hidden_rows = {int(r) for r, attrs in parser.row_dimensions.items()
-                            if str(attrs.get("hidden", "")).lower() in ("1", "true")}
-        if parser.merged_cells:
-            grid.merged = [_bounds(m.ref) for m in parser.merged_cells.mergeCell]
+
+# ------------------------------------------------------------------ strings and cells
+
+def _shared_strings(pkg: Package) -> list[str]:
+    part = pkg.shared_strings_part()
+    if not part:
+        return []
+    out: list[str] = []
+    for _, si in etree.iterparse(io.BytesIO(pkg.read(part)), events=("end",), tag="{*}si", **_PARSER_KW):
+        out.append(_text_of(si))
+        si.clear()
+    return out
+
+
+def _text_of(el) -> str:
+    """The text of an ``<si>`` or ``<is>``: its runs, without phonetic guides."""
+    parts = []
+    for t in el.iter("{*}t"):
+        parent = t.getparent()
+        if parent is not None and etree.QName(parent).localname == "rPh":
+            continue
+        parts.append(t.text or "")
+    text = "".join(parts)
+    if "_x" in text:
+        text = re.sub(r"_x([0-9A-Fa-f]{4})_", lambda m: chr(int(m.group(1), 16)), text)
+    return text[:MAX_TEXT]
+
+
+def _read_sheet(pkg: Package, name: str, part: str, strings: list[str], styles: _Styles,
+                date1904: bool) -> SheetGrid:
+    grid = SheetGrid(name)
+    epoch = datetime(1904, 1, 1) if date1904 else datetime(1899, 12, 30)
+    next_row = 1
+    source = io.BytesIO(pkg.read(part))
+    for _, el in etree.iterparse(source, events=("end",), tag=("{*}row", "{*}mergeCell"), **_PARSER_KW):
+        if el.tag.endswith("mergeCell"):
+            ref = el.get("ref", "")
+            if ":" in ref:
+                (r1, c1), (r2, c2) = (split_a1(x) for x in ref.split(":"))
+                grid.merged.append((r1, c1, r2, c2))
+            continue
+        r = int(el.get("r") or next_row)
+        next_row = r + 1
+        if el.get("hidden", "").lower() in ("1", "true"):
+            grid.hidden_rows.add(r)
+        row: dict[int, GridCell] = {}
+        next_col = 1
+        for c in el.iterchildren("{*}c"):
+            ref = c.get("r")
+            col = split_a1(ref)[1] if ref else next_col
+            next_col = col + 1
+            cell = _cell(c, strings, styles, epoch)
+            if cell is not None:
+                row[col] = cell
+        if row:
+            grid.cells[r] = row
+        el.clear()
+        while el.getprevious() is not None:
+            del el.getparent()[0]
     return grid
 
 
-def _bounds(ref: str) -> tuple[int, int, int, int]:
-    from openpyxl.utils.cell import range_boundaries
+def _cell(c, strings: list[str], styles: _Styles, epoch: datetime) -> GridCell | None:
+    kind = c.get("t", "n")
+    s = int(c.get("s", "0") or 0)
+    fill, fmt, is_date = styles.lookup(s) if s else (None, None, False)
+    value: object = None
+    if kind == "inlineStr":
+        inline = c.find("{*}is")
+        value = _text_of(inline) if inline is not None else None
+    else:
+        v = c.find("{*}v")
+        raw = v.text if v is not None else None
+        if raw is not None:
+            value = _typed(kind, raw, strings, is_date, epoch)
+    if value is None and fill is None:
+        return None
+    return GridCell(value, fill, fmt)
 
-    min_col, min_row, max_col, max_row = range_boundaries(ref)
-    return min_row, min_col, max_row, max_col
+
+def _typed(kind: str, raw: str, strings: list[str], is_date: bool, epoch: datetime) -> object:
+    if kind == "s":
+        i = int(raw)
+        return strings[i] if 0 <= i < len(strings) else None
+    if kind in ("str", "e"):
+        return raw[:MAX_TEXT]
+    if kind == "b":
+        return raw.strip() in ("1", "true")
+    if kind == "d":
+        try:
+            return datetime.fromisoformat(raw.strip())
+        except ValueError:
+            return raw
+    try:
+        number = float(raw)
+    except ValueError:
+        return raw
+    if is_date and 0 <= number < 2958466:
+        return epoch + timedelta(days=number)
+    return int(number) if number.is_integer() and "." not in raw and "E" not in raw.upper() else number
