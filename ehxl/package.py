@@ -60,7 +60,6 @@ BACKUP_DIR = ".ehxl-backups"
 BACKUPS_KEPT = 5
 
 _T = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
-_S = "http://purl.oclc.org/ooxml/officeDocument/relationships/"
 REL_OFFICE_DOCUMENT = _T + "officeDocument"
 REL_WORKSHEET = _T + "worksheet"
 REL_STYLES = _T + "styles"

@@ -73,7 +73,7 @@ from lxml import etree
 
 from .errors import WorkbookRefused
 from .grid import a1, column_index, column_letter, split_a1
-from .package import Package, SaveReport, save_package
+from .package import PKG_REL_NS, REL_SHARED_STRINGS, REL_STYLES, REL_WORKSHEET, Package, SaveReport, save_package
 from .report import STYLES, Chart, SheetSpec
 
 #: The veryHidden worksheet ehxl keeps its records in.
@@ -90,16 +90,13 @@ FLAG_FONT = "9C0006"
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 VT_NS = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
 XDR_NS = "http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing"
 A_NS = "http://schemas.openxmlformats.org/drawingml/2006/main"
 C_NS = "http://schemas.openxmlformats.org/drawingml/2006/chart"
 
 _RT = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
-RT_WORKSHEET = _RT + "worksheet"
-RT_STYLES = _RT + "styles"
-RT_SHARED_STRINGS = _RT + "sharedStrings"
+RT_WORKSHEET, RT_STYLES, RT_SHARED_STRINGS = REL_WORKSHEET, REL_STYLES, REL_SHARED_STRINGS
 RT_DRAWING = _RT + "drawing"
 RT_CHART = _RT + "chart"
 RT_HYPERLINK = _RT + "hyperlink"
