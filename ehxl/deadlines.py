@@ -163,6 +163,8 @@ def _parse_text(text: str, as_of: date | None) -> ParsedDate:
                             bool(_REVIEW_BEFORE.search(text[: m.start()])), month_only))
         last_end = m.end()
     if not found:
+        if not notes and _ONGOING.search(text):
+            return ParsedDate(DateKind.ONGOING, None, None, (), text)
         note = "; ".join(notes) or "no date found"
         return ParsedDate(DateKind.UNKNOWN, None, None, (), text, note=note)
     dates = tuple(f.date for f in found)

@@ -18,6 +18,8 @@ CASES = [
     ("1 st April 2020", D, date(2020, 4, 1)),
     ("From 1.4.15", O, date(2015, 4, 1)),
     ("1.4.17 Ongoing", O, date(2017, 4, 1)),
+    ("Ongoing", O, None),
+    ("On-going", O, None),
     ("Jan 2021 onwards", O, date(2021, 1, 1)),
     ("June 2016", D, date(2016, 6, 30)),
     ("March 17", D, date(2017, 3, 31)),
