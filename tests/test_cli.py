@@ -108,3 +108,13 @@ def test_help_teaches():
     for word in ("validate", "overdue", "rollup", "demo", "Typical use"):
         assert word in res.stdout
     assert "Example" in run("overdue", "--help").stdout
+
+
+def test_owner_register_from_a_csv_file(plan, tmp_path):
+    owners = tmp_path / "owners.csv"
+    owners.write_text("Name,Initials,Role\nRachel Price,RP,Service Manager\nXavier Young,XY,Analyst\n")
+    doc = json.loads(run("validate", str(plan), *AS_OF, "--owners", str(owners), "--format", "json").stdout)
+    unknown = sorted((f["cell"], f["message"].split('"')[1]) for f in doc["findings"] if f["rule"] == "owner-unknown")
+    # the CSV replaces the Owners sheet: VW, NH, SW and the management team are unknown now; XY is known
+    assert unknown == [("D13", "NH"), ("D13", "SW"), ("D14", "Early Help management team"),
+                       ("D15", "SW"), ("D16", "NH"), ("D7", "VW")]
