@@ -214,6 +214,20 @@ for _kind, _help in (("action_plan", "An action plan: Plan, Owners and Config sh
     _new_command(_kind, _help)
 
 
+@main.group()
+def macros() -> None:
+    """The Excel buttons (Validate, Flag overdue, Clear flags, Roll up) as a VBA module."""
+
+
+@macros.command(name="export")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def macros_export(directory: Path) -> None:
+    """Write ehxl.bas into DIRECTORY, to import into a workbook by hand (Alt+F11, File > Import File)."""
+    from . import excel
+
+    click.echo(f"Wrote {excel.export_macros(directory)}")
+
+
 @main.command()
 @click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path), default=Path("ehxl-demo"))
 @click.option("--as-of", "as_of", metavar="DATE", default=None,

@@ -1035,6 +1035,7 @@ class _Flag:
 class _State:
     owned: dict[int, str] = field(default_factory=dict)      # sheetId -> name
     flags: list[_Flag] = field(default_factory=list)
+    by_name: list[str] = field(default_factory=list)         # owned sheets recorded by name only
 
     def rows(self) -> list[list[object]]:
         out: list[list[object]] = [
@@ -1052,7 +1053,9 @@ class _State:
         for row in rows[2:]:
             row = (row + [None] * 6)[:6]
             kind, sheet, sid = row[0], row[1], _int(row[2])
-            if kind == "sheet" and sheet and sid is not None:
+            if kind == "sheet" and sheet and sid is None:
+                state.by_name.append(str(sheet))       # recorded by the Excel buttons, which cannot see sheetIds
+            elif kind == "sheet" and sheet and sid is not None:
                 state.owned[sid] = str(sheet)
             elif kind == "flag" and sheet and sid is not None and row[3] and _int(row[5]) is not None:
                 r, c = split_a1(str(row[3]))
@@ -1139,7 +1142,13 @@ class WorkbookWriter:
         rows = _read_rows(self._s.tree(sheet.part).getroot(), self._shared_strings)
         if not rows or not rows[0] or rows[0][0] != STATE_MARKER:
             return _State()
-        return _State.from_rows(rows)
+        state = _State.from_rows(rows)
+        if state.by_name:
+            wanted = {n.casefold() for n in state.by_name}
+            for s in self._sheets():
+                if s.name.casefold() in wanted:
+                    state.owned.setdefault(s.sheet_id, s.name)
+        return state
 
     def _shared_strings(self) -> list[str]:
         parts = self._s.related(self._wb, RT_SHARED_STRINGS)

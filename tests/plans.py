@@ -36,7 +36,8 @@ def _fill(**colour):
     return PatternFill(fill_type="solid", fgColor=Color(**colour))
 
 
-def derby_like_plan(path: Path) -> Path:
+def derby_like_plan(path: Path, *, words: bool = False) -> Path:
+    """``words``: statuses written as words where the original has a fill only (for engines that cannot read fills)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -84,6 +85,10 @@ def derby_like_plan(path: Path) -> Path:
     ws["F10"].fill = _fill(indexed=10)
     ws["F13"].fill = _fill(rgb="FFFF0000")
     ws["F14"].fill = _fill(rgb="FFFFEB9C")
+    if words:
+        for ref, word in (("F6", "In progress"), ("F7", "Complete"), ("F10", "Behind schedule"),
+                          ("F14", "In progress")):
+            ws[ref] = word
     ws["A18"] = "Green – Complete"
     ws["A19"] = "Amber – In progress"
     ws["A20"] = "Red – Behind schedule"
