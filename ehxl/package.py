@@ -34,6 +34,7 @@ import posixpath
 import re
 import secrets
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
@@ -250,25 +251,30 @@ class Package:
                                   f"times ({info.filename}); refusing a possible zip bomb.", path=self.path)
 
     def _check_prolog(self, name: str) -> None:
-        """Refuse a document type declaration before the root element (XML bombs, external entities)."""
+        """Refuse a document type declaration before the root element (XML bombs, external entities).
+
+        The prolog is parsed chunk by chunk until the root element starts, so neither a long comment
+        before the DTD nor a UTF-16 part can hide one."""
+        import defusedxml.ElementTree as safe
+
+        parser = safe.DefusedXMLParser(target=_StopAtRoot(), forbid_dtd=True, forbid_entities=True,
+                                       forbid_external=True)
         with self._zip.open(name) as fh:
             head = fh.read(8192)
-        start = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-        if b"<!DOCTYPE" in head.upper() or b"<!ENTITY" in head.upper():
-            raise WorkbookRefused(f"contains an XML document type declaration in {name}; Excel never writes "
-                                  f"one, so ehxl refuses it as a possible XML bomb.", path=self.path)
-        if start[:2] == b"\xff\xfe" or start[:2] == b"\xfe\xff":
-            return
-        try:
-            import defusedxml.ElementTree as safe
-
-            parser = safe.DefusedXMLParser(forbid_dtd=True, forbid_entities=True, forbid_external=True)
-            parser.feed(head)
-        except Exception as exc:
-            if type(exc).__name__ in ("DTDForbidden", "EntitiesForbidden", "ExternalReferenceForbidden"):
-                raise WorkbookRefused(f"contains an XML document type declaration in {name}; Excel never "
-                                      f"writes one, so ehxl refuses it as a possible XML bomb.",
-                                      path=self.path) from exc
+            if b"<!DOCTYPE" in head.upper() or b"<!ENTITY" in head.upper():
+                raise WorkbookRefused(f"contains an XML document type declaration in {name}; Excel never writes "
+                                      f"one, so ehxl refuses it as a possible XML bomb.", path=self.path)
+            try:
+                while head:
+                    parser.feed(head)
+                    head = fh.read(1 << 16)
+            except _RootStarted:
+                return
+            except Exception as exc:
+                if type(exc).__name__ in ("DTDForbidden", "EntitiesForbidden", "ExternalReferenceForbidden"):
+                    raise WorkbookRefused(f"contains an XML document type declaration in {name}; Excel never "
+                                          f"writes one, so ehxl refuses it as a possible XML bomb.",
+                                          path=self.path) from exc
 
     def _check_dimension(self, sheet: SheetRef) -> None:
         with self._zip.open(sheet.part) as fh:
@@ -296,8 +302,7 @@ class Package:
             return self._cache[name]
         info = self._infos[name]
         self._check_size(info)
-        with self._zip.open(info) as fh:
-            data = fh.read(self.limits.max_part_bytes + 1)
+        data = self._inflate(info, self.limits.max_part_bytes + 1)
         if len(data) > self.limits.max_part_bytes:
             raise WorkbookRefused(f"has a part ({name}) larger than its header says; refusing a possible zip bomb.",
                                   path=self.path)
@@ -391,11 +396,33 @@ class Package:
         """A part's content without caching it (used when copying large packages)."""
         if name in self._cache:
             return self._cache[name]
-        with self._zip.open(self._infos[name]) as fh:
-            return fh.read()
+        return self._inflate(self._infos[name], -1)
+
+    def _inflate(self, info: zipfile.ZipInfo, limit: int) -> bytes:
+        """A part's bytes; damage found only deep inside a part (bad CRC, broken deflate) is a refusal too."""
+        try:
+            with self._zip.open(info) as fh:
+                return fh.read(limit)
+        except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+            raise WorkbookRefused(f"is not a complete Excel file (part {info.filename} is damaged); open the last "
+                                  f"good copy or ask for the file again.", path=self.path) from exc
 
     def close(self) -> None:
         self._zip.close()
+
+
+class _RootStarted(Exception):
+    """Raised by :class:`_StopAtRoot`: the prolog is over."""
+
+
+class _StopAtRoot:
+    """A parser target that stops parsing at the root element's start tag."""
+
+    def start(self, tag, attrib):
+        raise _RootStarted
+
+    def close(self):
+        return None
 
 
 def _short(rel_type: str) -> str:
@@ -521,18 +548,19 @@ def _backup(path: Path) -> Path:
     folder = path.parent / BACKUP_DIR
     folder.mkdir(exist_ok=True)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    dest = folder / f"{path.stem}.{stamp}{path.suffix}"
-    n = 1
-    while dest.exists():
-        n += 1
-        dest = folder / f"{path.stem}.{stamp}-{n}{path.suffix}"
+    base = f"{path.stem}.{stamp}"
+    same_second = re.compile(re.escape(base) + r"(?:-(\d+))?" + re.escape(path.suffix) + "$")
+    n = 1 + max((int(m.group(1) or 1) for q in folder.iterdir() if (m := same_second.match(q.name))), default=0)
+    dest = folder / (f"{base}{path.suffix}" if n == 1 else f"{base}-{n}{path.suffix}")  # never reuse a pruned name
     tmp = dest.with_name(dest.name + ".tmp")
     with open(path, "rb") as src, open(tmp, "wb") as dst:
         for chunk in iter(lambda: src.read(1 << 20), b""):
             dst.write(chunk)
     os.replace(tmp, dest)
     pattern = re.compile(re.escape(path.stem) + r"\.\d{8}-\d{6}(?:-\d+)?" + re.escape(path.suffix) + "$")
-    mine = sorted((p for p in folder.iterdir() if pattern.match(p.name)), key=lambda p: (p.stat().st_mtime_ns, p.name))
+    # equal mtimes (coarse clocks, network shares): "stamp.xlsx" < "stamp-2.xlsx" < "stamp-10.xlsx"
+    mine = sorted((p for p in folder.iterdir() if pattern.match(p.name)),
+                  key=lambda p: (p.stat().st_mtime_ns, len(p.name), p.name))
     for old in mine[:-BACKUPS_KEPT]:
         old.unlink()
     return dest
