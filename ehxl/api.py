@@ -159,6 +159,76 @@ def rollup(path: str | Path, *, out: str | Path | None = None, backup: bool = Tr
     return result
 
 
+@dataclass
+class MacrosResult:
+    """What ``install_macros`` did: where the macro-enabled workbook is and where its buttons are."""
+
+    path: Path
+    written: Path | None
+    sheet: str
+    buttons: list[str]
+    backup: Path | None = None
+    already: bool = False
+
+    def json(self) -> dict:
+        return {"file": str(self.path), "written": str(self.written) if self.written else None,
+                "sheet": self.sheet, "buttons": self.buttons, "already_installed": self.already}
+
+
+def install_macros(path: str | Path, *, sheet: str | None = None, out: str | Path | None = None,
+                   backup: bool = True) -> MacrosResult:
+    """Put ehxl's VBA module and its buttons into a workbook, without Excel.
+
+    An .xlsx becomes a new .xlsm beside it (the .xlsx is left as it was); an
+    .xlsm without macros is changed in place.  The buttons go on ``sheet``,
+    by default the Summary sheet if ehxl has written one, else the action plan.
+    """
+    from .excel import macros_source
+    from .vba_project import project_modules, standard_module
+
+    path = Path(path)
+    pkg = Package.open(path)
+    writer = WorkbookWriter(pkg)
+    existing = writer.vba_project()
+    if existing is not None and "ehxl" in {m.casefold() for m in project_modules(existing)}:
+        placed = writer.button_sheets()
+        return MacrosResult(path, None, placed[0] if placed else "", [], already=True)
+    target = _macro_target(path, out)
+    name = sheet or _button_sheet(path, pkg, writer)
+    buttons = writer.install_macros([standard_module(macros_source())], name)
+    report = writer.save(target=target, backup=backup)
+    return MacrosResult(path, report.path, name, buttons, backup=report.backup)
+
+
+def _macro_target(path: Path, out: str | Path | None) -> Path | None:
+    """Where the macro-enabled workbook goes: Excel opens macros only from a file named .xlsm."""
+    if out is None and path.suffix.lower() == ".xlsm":
+        return None
+    target = Path(out) if out is not None else path.with_suffix(".xlsm")
+    if target.suffix.lower() != ".xlsm":
+        raise EhxlError(f"a workbook with macros must be saved as .xlsm, not {target.suffix or 'no extension'}; "
+                        "give -o a name ending .xlsm.", path=target)
+    if target.exists() and target.resolve() != path.resolve():
+        raise EhxlError("already exists; ehxl will not overwrite it. Move it away or give -o another name.",
+                        path=target)
+    return target
+
+
+def _button_sheet(path: Path, pkg: Package, writer: WorkbookWriter) -> str:
+    """The sheet a manager looks at: ehxl's Summary if there is one, else the first action plan, else the first sheet."""
+    owned = writer.owned_sheets()
+    if "Summary" in owned:
+        return "Summary"
+    grids = read_workbook(path, skip=[OWNED_STATE_SHEET, *owned], package=pkg).grids
+    kinds = {g.name: engine.sheet_kind(g) for g in grids}
+    plan = next((n for n, k in kinds.items() if k == "action_plan"), None)
+    if plan:
+        return plan
+    if grids:
+        return grids[0].name
+    raise EhxlError("has no worksheet to put the buttons on.", path=path)
+
+
 TEMPLATE_FILES = {"action_plan": "action_plan.xlsx", "action_plan_macros": "action_plan.xlsm",
                   "maturity": "maturity.xlsx", "kpi": "kpi.xlsx", "audit": "audit.xlsx"}
 
@@ -170,6 +240,8 @@ def new(kind: str, path: str | Path, *, force: bool = False) -> Path:
     from . import templates
 
     path = Path(path)
+    if kind == "action_plan" and path.suffix.lower() == ".xlsm":
+        kind = "action_plan_macros"
     name = TEMPLATE_FILES[kind]
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
         path = path.with_suffix(Path(name).suffix)

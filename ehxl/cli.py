@@ -216,7 +216,48 @@ for _kind, _help in (("action_plan", "An action plan: Plan, Owners and Config sh
 
 @main.group()
 def macros() -> None:
-    """The Excel buttons (Validate, Flag overdue, Clear flags, Roll up) as a VBA module."""
+    """The Excel buttons (Validate, Flag overdue, Roll up, Clear flags): install them, or export the VBA module."""
+
+
+@macros.command(name="install")
+@WORKBOOK
+@click.option("--sheet", "sheet", metavar="NAME",
+              help="The sheet to put the buttons on. Default: ehxl's Summary sheet if the workbook has one, "
+                   "else the action plan.")
+@click.option("-o", "--output", "out", type=click.Path(dir_okay=False, path_type=Path), metavar="OUT.xlsm",
+              help="Write the macro-enabled workbook here. Default: WORKBOOK with .xlsm in place of .xlsx "
+                   "(an .xlsm without macros is updated in place).")
+@FORMAT
+def macros_install(path: Path, sheet: str | None, out: Path | None, fmt: str) -> None:
+    """Add the Validate, Flag overdue, Roll up and Clear flags buttons to a workbook.
+
+    Works without Excel: ehxl writes its VBA module (ehxl.bas) and the four
+    buttons into the file, and leaves everything else in it as it was. An
+    .xlsx is saved as a new .xlsm beside it, since Excel only runs macros from
+    an .xlsm. A workbook that already has macros of its own is not changed
+    (import ehxl.bas by hand instead: see `ehxl macros export`).
+
+    \b
+    Then, once on each computer: pip install ehxl, xlwings addin install,
+    and on Excel's xlwings tab set Interpreter (Windows) or Python path (Mac).
+
+    \b
+    Example:
+      ehxl macros install "Early Help plan.xlsx"
+    """
+    result = api.install_macros(path, sheet=sheet, out=out)
+    if fmt == "json":
+        _json(result.json())
+        return
+    if result.already:
+        where = f" (buttons on '{result.sheet}')" if result.sheet else ""
+        click.echo(f"{path.name} already has ehxl's macros{where}; nothing changed.")
+        return
+    click.echo(f"Wrote {result.written} with buttons {', '.join(result.buttons)} on '{result.sheet}'.")
+    if result.backup:
+        click.echo(f"Previous version kept at {result.backup}")
+    click.echo("Open it in Excel and click Enable Content; the buttons need Python with ehxl and the xlwings "
+               "add-in (xlwings addin install).")
 
 
 @macros.command(name="export")

@@ -5,6 +5,11 @@ The files are built with XlsxWriter (a development dependency: installed
 copies of ehxl only read the shipped files) with a fixed creation date, so a
 rebuild gives the same content part for part; a test checks the committed
 files against a fresh build.
+
+``action_plan.xlsm`` is ``action_plan.xlsx`` put through ``ehxl macros
+install``: its VBA project is written from ``macros/ehxl.bas`` by
+:mod:`ehxl.vba_project`, so the template holds no binary of unknown origin and
+shows exactly what installing the buttons gives a manager's own plan.
 """
 from __future__ import annotations
 
@@ -15,7 +20,7 @@ from importlib import resources
 from pathlib import Path
 
 CREATED = datetime(2026, 1, 1, 9, 0, 0)
-NAMES = ("action_plan.xlsx", "maturity.xlsx", "kpi.xlsx", "audit.xlsx")
+NAMES = ("action_plan.xlsx", "maturity.xlsx", "kpi.xlsx", "audit.xlsx", "action_plan.xlsm")
 STATUSES = ["Complete", "In progress", "Behind schedule", "Not started"]
 RAG_FILLS = {"Complete": ("#C6EFCE", "#006100"), "In progress": ("#FFEB9C", "#9C5700"),
              "Behind schedule": ("#FFC7CE", "#9C0006"), "Not started": ("#D9D9D9", "#404040")}
@@ -32,6 +37,8 @@ def template_path(name: str) -> Path:
 
 def build(name: str) -> bytes:
     """One template's bytes."""
+    if name == "action_plan.xlsm":
+        return _with_buttons(build("action_plan.xlsx"))
     import xlsxwriter
 
     buf = io.BytesIO()
@@ -42,6 +49,19 @@ def build(name: str) -> bytes:
      "audit.xlsx": _audit}[name](wb)
     wb.close()
     return buf.getvalue()
+
+
+def _with_buttons(xlsx: bytes) -> bytes:
+    """The action-plan template with ehxl's module and buttons, installed the way a manager's plan would be."""
+    import tempfile
+
+    from . import api
+
+    with tempfile.TemporaryDirectory() as tmp:
+        source = Path(tmp) / "action_plan.xlsx"
+        source.write_bytes(xlsx)
+        result = api.install_macros(source, backup=False)
+        return result.written.read_bytes()
 
 
 def build_all(directory: str | Path | None = None) -> list[Path]:

@@ -75,6 +75,8 @@ from .errors import WorkbookRefused
 from .grid import a1, column_index, column_letter, split_a1
 from .package import PKG_REL_NS, REL_SHARED_STRINGS, REL_STYLES, REL_WORKSHEET, Package, SaveReport, save_package
 from .report import STYLES, Chart, SheetSpec
+from .workbook_macros import BUTTONS, MACRO_MARK, Geometry, column_px, is_code_name, place, render_vml, row_px, \
+    used_idmaps
 
 #: The veryHidden worksheet ehxl keeps its records in.
 OWNED_STATE_SHEET = "_ehxl"
@@ -102,12 +104,18 @@ RT_CHART = _RT + "chart"
 RT_HYPERLINK = _RT + "hyperlink"
 RT_CALC_CHAIN = _RT + "calcChain"
 RT_EXTENDED = _RT + "extended-properties"
+RT_VML = _RT + "vmlDrawing"
+RT_VBA = "http://schemas.microsoft.com/office/2006/relationships/vbaProject"
 
 CT_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 CT_STYLES = "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"
 CT_DRAWING = "application/vnd.openxmlformats-officedocument.drawing+xml"
 CT_CHART = "application/vnd.openxmlformats-officedocument.drawingml.chart+xml"
 CT_RELS = "application/vnd.openxmlformats-package.relationships+xml"
+CT_VML = "application/vnd.openxmlformats-officedocument.vmlDrawing"
+CT_VBA = "application/vnd.ms-office.vbaProject"
+CT_MAIN = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
+CT_MAIN_MACROS = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
 CONTENT_TYPES = "[Content_Types].xml"
 
 _DECLARATION = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n'
@@ -263,6 +271,11 @@ class _Session:
         self.cell_styles.pop(name, None)
         self.types.pop(name, None)
         self.raw[name] = None
+
+    def read(self, name: str) -> bytes:
+        """A part's bytes as they stand in this session (a part edited as a tree: as it was read)."""
+        data = self.raw.get(name)
+        return data if data is not None else self.pkg.read(name)
 
     def taken(self, name: str) -> bool:
         """Is a part of this name there (OPC part names compare case-insensitively)?"""
@@ -792,10 +805,13 @@ def row_lines(spec: SheetSpec, row: list) -> int:
 
 
 def render_sheet(spec: SheetSpec, xf: Callable[[str, str | None], int], *, date1904: bool = False,
-                 drawing_rid: str | None = None, link_rids: dict[str, str] | None = None) -> bytes:
+                 drawing_rid: str | None = None, link_rids: dict[str, str] | None = None,
+                 legacy_rid: str | None = None, code_name: str | None = None) -> bytes:
     """The worksheet part for ``spec``, children in the order Excel's schema requires.
 
-    ``link_rids`` gives the relationship id of each cell whose link is a URL.
+    ``link_rids`` gives the relationship id of each cell whose link is a URL;
+    ``legacy_rid`` that of the VML drawing holding ehxl's buttons, and
+    ``code_name`` the sheet's VBA name, both kept when a sheet is refreshed.
     """
     link_rids = link_rids or {}
     rows_xml: list[str] = []
@@ -821,8 +837,9 @@ def render_sheet(spec: SheetSpec, xf: Callable[[str, str | None], int], *, date1
         sheet_pr += f'<tabColor rgb="FF{spec.tab_colour.upper().lstrip("#")[-6:]}"/>'
     if spec.fit_to_width:
         sheet_pr += '<pageSetUpPr fitToPage="1"/>'
-    if sheet_pr:
-        out.append(f"<sheetPr>{sheet_pr}</sheetPr>")
+    code = f' codeName="{_esc(code_name)}"' if code_name else ""
+    if sheet_pr or code:
+        out.append(f"<sheetPr{code}>{sheet_pr}</sheetPr>" if sheet_pr else f"<sheetPr{code}/>")
     out.append(f'<dimension ref="{"A1" if not max_row else "A1:" + a1(max_row, max_col)}"/>')
     view = '<sheetView workbookViewId="0">'
     if spec.freeze_row and spec.freeze_row > 1:
@@ -855,12 +872,14 @@ def render_sheet(spec: SheetSpec, xf: Callable[[str, str | None], int], *, date1
     out.append(f"<headerFooter>{header}<oddFooter>&amp;CPage &amp;P of &amp;N</oddFooter></headerFooter>")
     if drawing_rid:
         out.append(f'<drawing r:id="{drawing_rid}"/>')
+    if legacy_rid:
+        out.append(f'<legacyDrawing r:id="{legacy_rid}"/>')
     out.append("</worksheet>")
     return _DECLARATION + "".join(out).encode("utf-8")
 
 
-def _state_xml(rows: list[list[object]]) -> bytes:
-    """The records sheet: plain values, no styles."""
+def _state_xml(rows: list[list[object]], code_name: str | None = None) -> bytes:
+    """The records sheet: plain values, no styles (and its VBA name, once Excel has given it one)."""
     body = []
     for r, row in enumerate(rows, start=1):
         cells = []
@@ -873,7 +892,8 @@ def _state_xml(rows: list[list[object]]) -> bytes:
             else:
                 cells.append(f'<c r="{ref}" t="inlineStr"><is><t>{_esc(clean_text(str(value)))}</t></is></c>')
         body.append(f'<row r="{r}">{"".join(cells)}</row>')
-    return _DECLARATION + (f'<worksheet xmlns="{MAIN_NS}"><sheetData>{"".join(body)}</sheetData>'
+    pr = f'<sheetPr codeName="{_esc(code_name)}"/>' if code_name else ""
+    return _DECLARATION + (f'<worksheet xmlns="{MAIN_NS}">{pr}<sheetData>{"".join(body)}</sheetData>'
                            '</worksheet>').encode("utf-8")
 
 
@@ -1085,6 +1105,100 @@ class _Sheet:
     index: int
 
 
+@dataclass(frozen=True)
+class _Kept:
+    code_name: str | None
+    buttons: str | None        # the VML part holding ehxl's buttons
+
+
+#: CT_Worksheet's children in schema order (what may follow which), for inserting into a staff sheet.
+_WORKSHEET_ORDER = (
+    "sheetPr", "dimension", "sheetViews", "sheetFormatPr", "cols", "sheetData", "sheetCalcPr", "sheetProtection",
+    "protectedRanges", "scenarios", "autoFilter", "sortState", "dataConsolidate", "customSheetViews",
+    "mergeCells", "phoneticPr", "conditionalFormatting", "dataValidations", "hyperlinks", "printOptions",
+    "pageMargins", "pageSetup", "headerFooter", "rowBreaks", "colBreaks", "customProperties", "cellWatches",
+    "ignoredErrors", "smartTags", "drawing", "legacyDrawing", "legacyDrawingHF", "drawingHF", "picture",
+    "oleObjects", "controls", "webPublishItems", "tableParts", "extLst")
+MC_NS = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+
+
+def _child_rank(el: etree._Element) -> int:
+    """Where a worksheet child stands in the schema (an mc:AlternateContent by what it wraps)."""
+    name = etree.QName(el).localname
+    if etree.QName(el).namespace == MC_NS:
+        inner = next((c for branch in el for c in branch if isinstance(c.tag, str)), None)
+        name = etree.QName(inner).localname if inner is not None else "extLst"
+    return _WORKSHEET_ORDER.index(name) if name in _WORKSHEET_ORDER else len(_WORKSHEET_ORDER)
+
+
+def _insert_in_order(root: etree._Element, el: etree._Element) -> None:
+    rank = _WORKSHEET_ORDER.index(etree.QName(el).localname)
+    following = next((c for c in root if isinstance(c.tag, str) and _child_rank(c) > rank), None)
+    if following is not None:
+        following.addprevious(el)
+    else:
+        root.append(el)
+
+
+def _code_name(root: etree._Element) -> str | None:
+    """A sheet's (or the workbook's) VBA code name, if Excel has given it one."""
+    ns = etree.QName(root).namespace
+    pr = root.find(_q(ns, "sheetPr"))
+    if pr is None:
+        pr = root.find(_q(ns, "workbookPr"))
+    return pr.get("codeName") if pr is not None else None
+
+
+def _geometry(root: etree._Element) -> Geometry:
+    """Column widths and top-row heights of a sheet, and the first free column right of what it uses."""
+    ns = etree.QName(root).namespace
+    fmt = root.find(_q(ns, "sheetFormatPr"))
+    default_w = _float(fmt.get("defaultColWidth")) if fmt is not None else None
+    if default_w is None:        # Excel: base width in digits plus 5 pixels of padding, rounded up to 8 pixels
+        base = (_float(fmt.get("baseColWidth")) if fmt is not None else None) or 8
+        default_w = math.ceil((base * 7 + 5) / 8) * 8 / 7
+    default_h = (_float(fmt.get("defaultRowHeight")) if fmt is not None else None) or 15
+    last_col = 0
+    dim = root.find(_q(ns, "dimension"))
+    if dim is not None and dim.get("ref"):
+        last_col = split_a1(dim.get("ref").split(":")[-1].replace("$", ""))[1]
+    heights: list[int] = []
+    data = root.find(_q(ns, "sheetData"))
+    for n, row in enumerate(data if data is not None else []):
+        r = _int(row.get("r")) or n + 1
+        if r > 400:
+            break
+        while len(heights) < r - 1:
+            heights.append(row_px(default_h))
+        ht = _float(row.get("ht")) if row.get("customHeight") in ("1", "true") or row.get("ht") else None
+        heights.append(0 if row.get("hidden") in ("1", "true") else row_px(ht if ht is not None else default_h))
+        for c in row:
+            ref = c.get("r")
+            if ref:
+                last_col = max(last_col, split_a1(ref)[1])
+    merges = root.find(_q(ns, "mergeCells"))
+    for m in merges if merges is not None else []:
+        ref = m.get("ref", "")
+        if ref:
+            last_col = max(last_col, split_a1(ref.split(":")[-1])[1])
+    widths = [column_px(default_w)] * (last_col + 8)
+    cols = root.find(_q(ns, "cols"))
+    for col in cols if cols is not None else []:
+        lo, hi, w = _int(col.get("min")), _int(col.get("max")), _float(col.get("width"))
+        if lo is None or hi is None:
+            continue
+        for i in range(lo - 1, min(hi, len(widths))):
+            widths[i] = 0 if col.get("hidden") in ("1", "true") else column_px(w if w is not None else default_w)
+    return Geometry(first_col=last_col + 1, col_px=tuple(widths), row_px=tuple(heights))
+
+
+def _float(value: object) -> float | None:
+    try:
+        return float(str(value)) if value is not None else None
+    except ValueError:
+        return None
+
+
 _BAD_NAME = re.compile(r"[\[\]:*?/\\]")
 
 
@@ -1222,9 +1336,11 @@ class WorkbookWriter:
                 f'already has a sheet named "{existing.name}" that ehxl did not create, and ehxl will not '
                 f'overwrite it. Rename your sheet (for example to "{existing.name[:23]} (team)") and run '
                 "ehxl again.", path=self.pkg.path)
+        keep = None
         if existing is not None and existing.part:
             sheet = existing
-            self._drop_dependants(sheet.part)
+            keep = self._kept_on_refresh(sheet.part)
+            self._drop_dependants(sheet.part, keep={keep.buttons} if keep.buttons else set())
             self._drop_calc_chain_entries(sheet.sheet_id)
         else:
             present = {s.sheet_id for s in self._sheets()}
@@ -1232,7 +1348,7 @@ class WorkbookWriter:
             sheet = self._add_sheet(spec.name)
             self._state.owned[sheet.sheet_id] = spec.name
             self._state_dirty = True
-        self._write_sheet(sheet, spec)
+        self._write_sheet(sheet, spec, keep)
         self._set_sheet_names(sheet, spec)
 
     def _add_sheet(self, name: str, state: str = "visible") -> _Sheet:
@@ -1258,8 +1374,22 @@ class WorkbookWriter:
         self._add_app_title(name, [s.name for s in sheets if s.kind == "worksheet"])
         return _Sheet(name, sheet_id, rid, part, state, "worksheet", len(sheets))
 
-    def _write_sheet(self, sheet: _Sheet, spec: SheetSpec) -> None:
+    def _kept_on_refresh(self, part: str) -> "_Kept":
+        """What an ehxl sheet keeps when it is rendered anew: its VBA name and ehxl's buttons on it."""
+        if not self._s.has(part):
+            return _Kept(None, None)
+        return _Kept(_code_name(self._s.tree(part).getroot()), self._button_drawing(part))
+
+    def _button_drawing(self, part: str) -> str | None:
+        """The VML drawing of ``part`` that holds ehxl's buttons (and nothing of anyone else's)."""
+        for vml in self._s.related(part, RT_VML):
+            if self._s.has(vml) and MACRO_MARK in self._s.read(vml) and not self._s.rels(vml):
+                return vml
+        return None
+
+    def _write_sheet(self, sheet: _Sheet, spec: SheetSpec, keep: "_Kept | None" = None) -> None:
         part = sheet.part
+        keep = keep or _Kept(None, None)
         rels: list[tuple[str, str, str, bool]] = []
         drawing_rid = None
         if spec.charts:
@@ -1278,8 +1408,12 @@ class WorkbookWriter:
         for ref, url in url_links(spec):
             link_rids[ref] = f"rId{len(rels) + 1}"
             rels.append((link_rids[ref], RT_HYPERLINK, url, True))
+        legacy_rid = None
+        if keep.buttons:
+            legacy_rid = f"rId{len(rels) + 1}"
+            rels.append((legacy_rid, RT_VML, _relative(part, keep.buttons), False))
         xml = render_sheet(spec, self.styles.named, date1904=self._date1904(), drawing_rid=drawing_rid,
-                           link_rids=link_rids)
+                           link_rids=link_rids, legacy_rid=legacy_rid, code_name=keep.code_name)
         self._s.put(part, xml, CT_WORKSHEET)
         if rels:
             self._s.put(_rels_name(part), _rels_xml(rels), CT_RELS)
@@ -1376,7 +1510,7 @@ class WorkbookWriter:
                 return
             start += size
 
-    def _drop_dependants(self, part: str) -> None:
+    def _drop_dependants(self, part: str, keep: set[str] = frozenset()) -> None:
         """Delete the drawings, charts and other parts only an ehxl sheet used (before it is rendered anew)."""
         candidates: set[str] = set()
         todo = [part]
@@ -1405,7 +1539,7 @@ class WorkbookWriter:
                 if referrers.get(name, set()) - removing - {part}:
                     removing.discard(name)
                     changed = True
-        for name in sorted(removing):
+        for name in sorted(removing - keep):
             self._s.delete(name)
             if self._s.has(_rels_name(name)):
                 self._s.delete(_rels_name(name))
@@ -1521,6 +1655,104 @@ class WorkbookWriter:
         names = set(self.flagged()) if sheet is None else {sheet}
         return sum(self.flag_cells(name, []) for name in sorted(names))
 
+    # -- macros and buttons
+
+    def vba_project(self) -> bytes | None:
+        """The workbook's VBA project (``xl/vbaProject.bin``), if it has one."""
+        parts = self._s.related(self._wb, RT_VBA)
+        return self._s.read(parts[0]) if parts and self._s.has(parts[0]) else None
+
+    def button_sheets(self) -> list[str]:
+        """Sheets that hold ehxl's buttons."""
+        return [s.name for s in self._sheets() if s.part and s.kind == "worksheet" and self._s.has(s.part)
+                and self._button_drawing(s.part)]
+
+    def install_macros(self, modules: list, sheet: str) -> list[str]:
+        """Make the workbook macro-enabled: a VBA project holding ``modules`` and ehxl's buttons on ``sheet``.
+
+        Only a workbook without a VBA project is changed here; one with macros of
+        its own is refused, because rewriting someone's VBA project without Excel
+        risks their code.  Returns the button captions placed.
+        """
+        from .vba_project import build_vba_project, sheet_module, workbook_module
+
+        self._require_writable()
+        if self.vba_project() is not None:
+            raise WorkbookRefused("already has macros of its own, and ehxl will not rewrite a VBA project "
+                                  "outside Excel. Add ehxl's module by hand instead: run `ehxl macros export .` "
+                                  "and in Excel press Alt+F11, File > Import File, ehxl.bas.", path=self.pkg.path)
+        main_type = self._content_type(self._wb)
+        if main_type not in (CT_MAIN, CT_MAIN_MACROS):
+            raise WorkbookRefused("is not an ordinary workbook (it may be a template or an add-in); open it in "
+                                  "Excel and save it as an Excel Workbook (.xlsx) first.", path=self.pkg.path)
+        target = self._sheet(sheet)
+        if target is None or target.kind != "worksheet" or not target.part:
+            raise WorkbookRefused(f'has no worksheet named "{sheet}" to put the buttons on.', path=self.pkg.path)
+        if self._s.related(target.part, RT_VML):
+            raise WorkbookRefused(f'sheet "{target.name}" already has comments or form controls of its own; '
+                                  "ehxl will not add buttons beside them. Name another sheet with --sheet.",
+                                  path=self.pkg.path)
+        book_code = self._workbook_code_name()
+        documents = [workbook_module(book_code)]
+        for s in self._sheets():
+            code = _code_name(self._s.tree(s.part).getroot()) if s.part and s.kind == "worksheet" \
+                and self._s.has(s.part) else None
+            if is_code_name(code) and code.casefold() != book_code.casefold():
+                documents.append(sheet_module(code))
+        project = build_vba_project([*documents, *modules])
+        folder = posixpath.dirname(self._wb)
+        vba_part = posixpath.join(folder, "vbaProject.bin")
+        if self._s.taken(vba_part):
+            raise WorkbookRefused("holds a leftover VBA project part that nothing uses; open it in Excel, save it "
+                                  "again and run ehxl again.", path=self.pkg.path)
+        self._s.put(vba_part, project, CT_VBA)
+        self._s.add_rel(self._wb, RT_VBA, vba_part)
+        self._s.types[self._wb] = CT_MAIN_MACROS
+        return self._add_buttons(target)
+
+    def _content_type(self, part: str) -> str | None:
+        root = _parse(self.pkg.read(CONTENT_TYPES), CONTENT_TYPES).getroot()
+        for el in root:
+            if isinstance(el.tag, str) and el.get("PartName", "").lstrip("/").casefold() == part.casefold():
+                return el.get("ContentType")
+        return None
+
+    def _workbook_code_name(self) -> str:
+        """The workbook's VBA name; Excel's default, ThisWorkbook, is written in where there is none."""
+        root = self._s.tree(self._wb).getroot()
+        ns = etree.QName(root).namespace
+        pr = root.find(_q(ns, "workbookPr"))
+        if pr is not None and is_code_name(pr.get("codeName")):
+            return pr.get("codeName")
+        root = self._s.edit(self._wb)
+        if pr is None:
+            pr = etree.Element(_q(ns, "workbookPr"))
+            before = [c for c in root if isinstance(c.tag, str)
+                      and etree.QName(c).localname in ("fileVersion", "fileSharing")]
+            if before:
+                before[-1].addnext(pr)
+            else:
+                root.insert(0, pr)
+        pr.set("codeName", "ThisWorkbook")
+        return "ThisWorkbook"
+
+    def _add_buttons(self, sheet: _Sheet) -> list[str]:
+        """ehxl's buttons as a VML drawing on ``sheet``, to the right of what the sheet uses."""
+        others = [self._s.read(n) for n in self._s.names() if n.lower().endswith(".vml")]
+        used = used_idmaps(others)
+        idmap = next(n for n in range(1, 10_000) if n not in used)
+        root = self._s.edit(sheet.part)
+        placed = place(_geometry(root))
+        folder = posixpath.dirname(self._wb)
+        vml = self._s.free_name(posixpath.join(folder, "drawings", "vmlDrawing{}.vml"))
+        self._s.put(vml, render_vml(placed, idmap), CT_VML)
+        rid = self._s.add_rel(sheet.part, RT_VML, vml)
+        ns = etree.QName(root).namespace
+        el = etree.Element(_q(ns, "legacyDrawing"))
+        el.set(_q(R_NS, "id"), rid)
+        _insert_in_order(root, el)
+        return [b.caption for b in placed]
+
     # -- saving
 
     def _write_state(self) -> None:
@@ -1532,7 +1764,8 @@ class WorkbookWriter:
         if sheet is None:
             sheet = self._add_sheet(OWNED_STATE_SHEET, state="veryHidden")
         if sheet.part:
-            self._s.put(sheet.part, _state_xml(self._state.rows()), CT_WORKSHEET)
+            code = _code_name(self._s.tree(sheet.part).getroot()) if self._s.has(sheet.part) else None
+            self._s.put(sheet.part, _state_xml(self._state.rows(), code), CT_WORKSHEET)
         self._state_dirty = False
 
     def changes(self) -> dict[str, bytes | None]:

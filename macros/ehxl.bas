@@ -1,20 +1,32 @@
 Attribute VB_Name = "ehxl"
-' ehxl buttons: each sub runs the same engine as the ehxl command line, inside this workbook.
-' The xlwings add-in (xlwings addin install) provides RunPython; point it at the Python where ehxl is installed.
+' ehxl buttons: each one runs the same engine as the ehxl command line, inside this workbook.
+' They need Python with ehxl installed and the xlwings add-in (in a terminal: xlwings addin install).
+' RunPython is called through the add-in by name, so no reference has to be set in Tools > References.
 Option Explicit
 
 Sub EhxlValidate()
-    RunPython "import ehxl.excel; ehxl.excel.validate()"
+    EhxlRun "import ehxl.excel; ehxl.excel.validate()"
 End Sub
 
 Sub EhxlFlagOverdue()
-    RunPython "import ehxl.excel; ehxl.excel.flag_overdue()"
+    EhxlRun "import ehxl.excel; ehxl.excel.flag_overdue()"
 End Sub
 
 Sub EhxlClearFlags()
-    RunPython "import ehxl.excel; ehxl.excel.clear_flags()"
+    EhxlRun "import ehxl.excel; ehxl.excel.clear_flags()"
 End Sub
 
 Sub EhxlRollup()
-    RunPython "import ehxl.excel; ehxl.excel.rollup()"
+    EhxlRun "import ehxl.excel; ehxl.excel.rollup()"
+End Sub
+
+Private Sub EhxlRun(command As String)
+    On Error GoTo NoAddin
+    Application.Run "xlwings.xlam!RunPython", command
+    Exit Sub
+NoAddin:
+    MsgBox "ehxl could not start Python (" & Err.Description & ")." & vbNewLine & vbNewLine & _
+        "Install the xlwings add-in once: open a terminal and type  xlwings addin install" & vbNewLine & _
+        "then restart Excel and, on the xlwings tab, set Interpreter (Windows) or Python path (Mac) " & _
+        "to the Python where ehxl is installed.", vbExclamation, "ehxl"
 End Sub

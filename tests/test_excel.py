@@ -51,7 +51,8 @@ def written(book, sheet_name: str) -> list[list]:
 
 def test_every_runpython_call_names_a_function_in_ehxl_excel():
     source = (REPO / "macros" / "ehxl.bas").read_text()
-    calls = re.findall(r'RunPython "import ehxl\.excel; ehxl\.excel\.(\w+)\(\)"', source)
+    calls = re.findall(r'EhxlRun "import ehxl\.excel; ehxl\.excel\.(\w+)\(\)"', source)
+    assert 'Application.Run "xlwings.xlam!RunPython", command' in source
     assert sorted(calls) == ["clear_flags", "flag_overdue", "rollup", "validate"]
     for name in calls:
         assert callable(getattr(excel, name))
