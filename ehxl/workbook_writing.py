@@ -1170,7 +1170,7 @@ def _geometry(root: etree._Element) -> Geometry:
             break
         while len(heights) < r - 1:
             heights.append(row_px(default_h))
-        ht = _float(row.get("ht")) if row.get("customHeight") in ("1", "true") or row.get("ht") else None
+        ht = _float(row.get("ht"))
         heights.append(0 if row.get("hidden") in ("1", "true") else row_px(ht if ht is not None else default_h))
         for c in row:
             ref = c.get("r")
