@@ -101,7 +101,7 @@ def analyse_file(path: str | Path, *, as_of: date | None = None, within: int | N
     book = read_workbook(path, skip=skip, package=pkg)
     if not book.grids:
         raise EhxlError("has no worksheets ehxl can read.", path=path)
-    conf = _toml_config(path)
+    conf = toml_config(path)
     register = load_owners(owners) if owners else None
     if progress:
         progress("Checking actions")
@@ -114,7 +114,8 @@ def analyse_file(path: str | Path, *, as_of: date | None = None, within: int | N
     return analysis, pkg, writer
 
 
-def _toml_config(path: Path) -> cfg.Config | None:
+def toml_config(path: Path) -> cfg.Config | None:
+    """The settings in an ``ehxl.toml`` beside the workbook, if there is one."""
     toml = path.with_name("ehxl.toml")
     if not toml.exists():
         return None

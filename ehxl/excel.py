@@ -7,29 +7,31 @@ xlwings is imported here only, at call time, so the command line never pays
 for it.  A problem is shown to the manager in an Excel alert, never as a
 Python traceback.
 
-Records are kept in the same veryHidden ``_ehxl`` sheet the file writer uses:
-sheets ehxl created are listed by name (Excel's sheet ids are not visible
-through xlwings; the file writer adopts name-only records), and flagged
-cells with the fill they had before.  Status colours are not read from the
-open book yet (reading every cell's colour through Excel is slow); the
-status word is used.
+The board sheets are laid out from the same :class:`~ehxl.report.SheetSpec`
+as the file writer's, cell for cell: values, number formats, fonts, fills,
+borders, links back to staff rows, widths, row heights, frozen headers and
+charts.  Formatting an engine cannot do (xlwings raises NotImplementedError)
+is left out; values never are.  Status colours are read from the plan's
+status column where the engine reports fills; elsewhere the status word is
+used.
 """
 from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from . import engine
 from .errors import EhxlError
-from .grid import SheetGrid, column_letter, split_a1
-from .report import SheetSpec
+from .grid import SheetGrid, a1, split_a1
+from .report import (BORDER_COLOUR, DATE_FORMAT, DATETIME_FORMAT, LOOKS, Chart, SheetSpec, block_address,
+                     chart_source, is_url, row_lines, style_blocks)
 
 STATE_SHEET = "_ehxl"
 STATE_MARKER = "ehxl state 1"
 FLAG_FILL = (255, 199, 206)
-RAG_RGB = {"rag_green": (146, 208, 80), "rag_amber": (255, 192, 0), "rag_red": (255, 0, 0),
-           "rag_blue": (0, 176, 240), "rag_grey": (217, 217, 217), "header": (31, 78, 120)}
+MAX_TEXT = 32_767                     # Excel's limit for the text in one cell
+CHART_COLUMN_PT, CHART_ROW_PT = 48, 15    # a default column and row, in points: charts span the spec's cells
 SUBS = {"EhxlValidate": "validate", "EhxlFlagOverdue": "flag_overdue", "EhxlClearFlags": "clear_flags",
         "EhxlRollup": "rollup"}
 
@@ -50,7 +52,8 @@ def _run(book: Any, job) -> Any:
     except EhxlError as exc:
         _alert(book, str(exc))
     except Exception as exc:  # a manager pressing a button must never see a traceback
-        _alert(book, f"ehxl hit an unexpected problem ({type(exc).__name__}: {exc}). Nothing was changed.")
+        _alert(book, f"ehxl hit an unexpected problem ({type(exc).__name__}: {exc}). If any sheet looks half "
+                     f"written, close the workbook without saving to undo it.")
     return None
 
 
@@ -60,27 +63,75 @@ def _alert(book: Any, message: str) -> None:
 
 # ------------------------------------------------------------------ reading
 
-def _state_rows(book: Any) -> list[list[Any]]:
-    names = [s.name for s in book.sheets]
-    if STATE_SHEET not in names:
-        return []
-    value = book.sheets[STATE_SHEET].used_range.value
-    if not isinstance(value, list):
-        return [[value]]
-    return [row if isinstance(row, list) else [row] for row in value]
+class Records:
+    """ehxl's records in the open book: the ``_ehxl`` sheet the file writer keeps too.
+
+    They say which sheets ehxl created (by name: Excel's sheet ids are not
+    visible through xlwings, and the file writer adopts name-only records) and
+    which cells the buttons flagged, with the fill each had.  Read once when a
+    button is pressed and written once at the end, so a press costs one read
+    and one write of the sheet however much it records.
+    """
+
+    HEADER = [[STATE_MARKER, "Kept by ehxl: which sheets it created and which cells it flagged. Do not edit."],
+              ["kind", "sheet", "sheet id", "cell", "original style", "applied style"]]
+
+    def __init__(self, book: Any) -> None:
+        self.book = book
+        self.exists = STATE_SHEET in [s.name for s in book.sheets]
+        self.rows = self._read() if self.exists else []
+        if self.rows and self.rows[0][:1] != [STATE_MARKER] and any(v not in (None, "") for r in self.rows for v in r):
+            raise EhxlError(f"this workbook has a sheet named \"{STATE_SHEET}\" that ehxl did not create; "
+                            f"rename it and press the button again.")
+        self.changed = False
+
+    def _read(self) -> list[list[Any]]:
+        value = self.book.sheets[STATE_SHEET].used_range.value
+        if not isinstance(value, list):
+            return [[value]]
+        return [row if isinstance(row, list) else [row] for row in value]
+
+    @property
+    def sheets(self) -> set[str]:
+        """Sheets ehxl created, by either the buttons or the command line."""
+        return {str(r[1]) for r in self.rows[2:] if len(r) > 1 and r[0] == "sheet" and r[1]}
+
+    @property
+    def flags(self) -> set[tuple[str, str]]:
+        return {(str(r[1]), str(r[3])) for r in self.rows[2:] if len(r) > 3 and r[0] == "flag"}
+
+    def add(self, *row: Any) -> None:
+        if not self.rows:
+            self.rows = [list(r) for r in self.HEADER]
+        self.rows.append(list(row))
+        self.changed = True
+
+    def take_button_flags(self) -> list[list[Any]]:
+        """Remove and return the flags the buttons made (the command line's are cleared by ``ehxl overdue --clear``)."""
+        taken = [r for r in self.rows[2:] if len(r) > 5 and r[0] == "flag" and r[5] == "xlwings"]
+        if taken:
+            self.rows = [r for r in self.rows if not any(r is t for t in taken)]
+            self.changed = True
+        return taken
+
+    def save(self) -> None:
+        if not self.changed:
+            return
+        if self.exists:
+            sheet = self.book.sheets[STATE_SHEET]
+            sheet.clear()
+        else:
+            sheet = self.book.sheets.add(STATE_SHEET, after=self.book.sheets[len(self.book.sheets) - 1])
+            _optional(lambda: setattr(sheet, "visible", False))
+            self.exists = True
+        width = max(len(r) for r in self.rows)
+        sheet.range("A1").value = [list(r) + [None] * (width - len(r)) for r in self.rows]
+        self.changed = False
 
 
-def owned_sheets(book: Any) -> set[str]:
-    """Sheets the records say ehxl created (by either the buttons or the command line)."""
-    rows = _state_rows(book)
-    if not rows or not rows[0] or rows[0][0] != STATE_MARKER:
-        return set()
-    return {str(r[1]) for r in rows[2:] if len(r) > 1 and r[0] == "sheet" and r[1]}
-
-
-def read_grids(book: Any) -> list[SheetGrid]:
+def read_grids(book: Any, records: Records) -> list[SheetGrid]:
     """Every staff sheet of the open book as a grid of values."""
-    skip = owned_sheets(book) | {STATE_SHEET}
+    skip = records.sheets | {STATE_SHEET}
     grids = []
     for sheet in book.sheets:
         if sheet.name in skip:
@@ -125,74 +176,159 @@ def _read_status_colours(sheet: Any, grid: SheetGrid) -> None:
             grid.set(r, col, grid.value(r, col), _colour_text(colour).lstrip("#"))
 
 
-def _as_of(book: Any, as_of: date | str | None, grids: list[SheetGrid]) -> date | None:
-    from .api import parse_as_of
+def _analyse(book: Any, as_of: date | str | None, records: Records) -> engine.Analysis:
+    """The engine's analysis of the open book, with the settings of an ``ehxl.toml`` beside it if it is saved."""
+    from .api import parse_as_of, toml_config
 
-    return parse_as_of(as_of) if as_of else None
-
-
-def _analyse(book: Any, as_of) -> engine.Analysis:
-    grids = read_grids(book)
-    return engine.analyse(grids, as_of=_as_of(book, as_of, grids))
+    saved = Path(book.fullname)
+    config = toml_config(saved) if saved.is_absolute() else None
+    return engine.analyse(read_grids(book, records), as_of=parse_as_of(as_of) if as_of else None, config=config)
 
 
 # ------------------------------------------------------------------ writing
 
 def _cell_value(value: Any) -> Any:
-    """Text is always text: a leading =, +, - or @ is kept from becoming a formula."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
+    """Text is always text: a leading =, +, - or @ is kept from becoming a formula, and a leading ' is kept."""
+    if isinstance(value, str):
+        value = value[:MAX_TEXT]
+        return "'" + value if value[:1] in ("=", "+", "-", "@", "'") else value
     if isinstance(value, date) and not isinstance(value, datetime):
         return datetime(value.year, value.month, value.day)
     return value
 
 
-def render(book: Any, spec: SheetSpec) -> None:
-    """Write a board sheet through xlwings: values, RAG colours, column widths."""
-    names = [s.name for s in book.sheets]
-    owned = owned_sheets(book)
-    if spec.name in names and spec.name not in owned:
-        raise EhxlError(f"this workbook already has a sheet named \"{spec.name}\" that ehxl did not create; "
-                        f"rename it and press the button again.")
-    if spec.name in names:
-        sheet = book.sheets[spec.name]
-        sheet.clear()
-    else:
-        sheet = book.sheets.add(spec.name, after=book.sheets[len(book.sheets) - 1])
-        _record(book, ["sheet", spec.name, ""])
+def _optional(step: Callable[[], Any]) -> None:
+    """Formatting an engine cannot do (xlwings raises NotImplementedError for it) is left out; values never are."""
+    try:
+        step()
+    except NotImplementedError:
+        pass
+
+
+def render(book: Any, spec: SheetSpec, records: Records) -> None:
+    """Write a board sheet through xlwings as the file writer lays it out: values, looks, links, sizes, charts."""
+    sheet = _board_sheet(book, spec.name, records)
     width = max((len(r) for r in spec.rows), default=0)
     if width:
-        rows = [[_cell_value(c.value) for c in row] + [None] * (width - len(row)) for row in spec.rows]
+        rows = [[_cell_value(c.value if c is not None else None) for c in row] + [None] * (width - len(row))
+                for row in spec.rows]
         sheet.range("A1").value = rows
+    _links(sheet, spec)
+    for style, block in style_blocks(spec):
+        _apply_look(sheet.range(block_address(block)), LOOKS[style])
+    _date_formats(sheet, spec)
+    for c, w in spec.widths.items():
+        sheet.range(a1(1, c)).column_width = w
+    for r, row in enumerate(spec.rows, start=1):
+        lines = row_lines(spec, row)
+        if lines > 1:
+            sheet.range(a1(r, 1)).row_height = min(409, 15 * lines)
+    if spec.freeze_row and spec.freeze_row > 1:
+        _optional(lambda: sheet.freeze_panes.freeze_at(f"A{spec.freeze_row}"))
+    else:
+        _optional(lambda: sheet.freeze_panes.unfreeze())
+    for chart in spec.charts:
+        _chart(sheet, chart)
+
+
+def _board_sheet(book: Any, name: str, records: Records) -> Any:
+    """ehxl's sheet ``name``, emptied, or a new one at the end."""
+    if name not in [s.name for s in book.sheets]:
+        sheet = book.sheets.add(name, after=book.sheets[len(book.sheets) - 1])
+        records.add("sheet", name, "")
+        return sheet
+    sheet = book.sheets[name]
+    sheet.clear()
+    _optional(lambda: [chart.delete() for chart in reversed(list(sheet.charts))])   # last first: indexes hold
+    return sheet
+
+
+def _check_names(book: Any, specs: list[SheetSpec], records: Records) -> None:
+    """Refuse before writing anything if a staff sheet has the name of one of ehxl's."""
+    names = {s.name for s in book.sheets}
+    for spec in specs:
+        if spec.name in names and spec.name not in records.sheets:
+            raise EhxlError(f"this workbook already has a sheet named \"{spec.name}\" that ehxl did not create; "
+                            f"rename it and press the button again. Nothing was changed.")
+
+
+def _links(sheet: Any, spec: SheetSpec) -> None:
+    """Each link back to a staff cell (or out to a web page), showing the cell's own text."""
     for r, row in enumerate(spec.rows, start=1):
         for c, cell in enumerate(row, start=1):
-            if cell.style in RAG_RGB:
-                sheet.range(f"{column_letter(c)}{r}").color = RAG_RGB[cell.style]
-    for c, w in spec.widths.items():
-        sheet.range(f"{column_letter(c)}1").column_width = w
+            if cell is not None and cell.link:
+                target = cell.link if is_url(cell.link) else "#" + cell.link.lstrip("#")
+                text = "" if cell.value is None else str(cell.value)[:255]
+                sheet.range(a1(r, c)).add_hyperlink(target, text_to_display=text, screen_tip=target.lstrip("#"))
 
 
-def _record(book: Any, row: list[Any]) -> None:
-    rows = _state_rows(book)
-    if not rows or rows[0][0] != STATE_MARKER:
-        rows = [[STATE_MARKER, "Kept by ehxl: which sheets it created and which cells it flagged. Do not edit."],
-                ["kind", "sheet", "sheet id", "cell", "original style", "applied style"]]
-        if STATE_SHEET not in [s.name for s in book.sheets]:
-            book.sheets.add(STATE_SHEET, after=book.sheets[len(book.sheets) - 1])
-    rows.append(row)
-    width = max(len(r) for r in rows)
-    book.sheets[STATE_SHEET].range("A1").value = [list(r) + [None] * (width - len(r)) for r in rows]
+def _apply_look(rng: Any, look: dict) -> None:
+    """One of :data:`ehxl.report.LOOKS` on a block of cells."""
+    if look.get("fmt"):
+        rng.number_format = look["fmt"]
+    for flag in ("bold", "italic"):
+        if look.get(flag):
+            setattr(rng.font, flag, True)
+    if look.get("size"):
+        rng.font.size = look["size"]
+    if look.get("colour"):
+        rng.font.color = _rgb(look["colour"])
+    if look.get("fill"):
+        rng.color = _rgb(look["fill"])
+    if look.get("wrap"):
+        rng.wrap_text = True
+    if look.get("border", True):
+        _optional(lambda: rng.borders.set("all", line_style="continuous", weight="thin", color=_rgb(BORDER_COLOUR)))
+    if look.get("valign"):
+        _optional(lambda: setattr(rng, "vertical_alignment", look["valign"]))
+
+
+def _date_formats(sheet: Any, spec: SheetSpec) -> None:
+    """Dates in cells whose style has no date format still read as dates, as in the file writer."""
+    for r, row in enumerate(spec.rows, start=1):
+        for c, cell in enumerate(row, start=1):
+            if cell is None or not isinstance(cell.value, date):
+                continue
+            timed = isinstance(cell.value, datetime) and cell.value.time() != datetime.min.time()
+            if timed or cell.style != "date":
+                sheet.range(a1(r, c)).number_format = DATETIME_FORMAT if timed else DATE_FORMAT
+
+
+def _chart(sheet: Any, chart: Chart) -> None:
+    """A native chart over the sheet's own cells, where the engine can draw one."""
+    values, categories, plot_by = chart_source(chart)
+    columns, rows = chart.size
+    kind = {"line": "line_markers", "column": "column_clustered", "bar_stacked_100": "bar_stacked_100"}[chart.kind]
+
+    def draw() -> None:
+        made = sheet.charts.add(anchor=sheet.range(chart.anchor), width=columns * CHART_COLUMN_PT,
+                                height=rows * CHART_ROW_PT, chart_type=kind,
+                                source=sheet.range(block_address(values)), plot_by=plot_by)
+        made.set_x_axis_values(sheet.range(block_address(categories)))
+        made.title = chart.title
+    _optional(draw)
+
+
+def _rgb(hex_colour: str) -> tuple[int, int, int]:
+    h = hex_colour.lstrip("#")[-6:]
+    return int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16)
 
 
 # ------------------------------------------------------------------ the buttons
 
+def _write(book: Any, specs: list[SheetSpec], records: Records) -> None:
+    _check_names(book, specs, records)
+    for spec in specs:
+        render(book, spec, records)
+    records.save()
+
+
 def validate(book: Any = None, as_of: date | str | None = None) -> engine.Analysis | None:
     """Validate button: write the Validation sheet and say how many problems there are."""
     def job(bk):
-        analysis = _analyse(bk, as_of)
-        for spec in engine.board_sheets(analysis, source=bk.name):
-            if spec.name == "Validation":
-                render(bk, spec)
+        records = Records(bk)
+        analysis = _analyse(bk, as_of, records)
+        _write(bk, [s for s in engine.board_sheets(analysis, source=bk.name) if s.name == "Validation"], records)
         _alert(bk, f"{analysis.errors} errors and {analysis.warnings} warnings in {len(analysis.actions)} actions; "
                    f"see the Validation sheet.")
         return analysis
@@ -202,9 +338,9 @@ def validate(book: Any = None, as_of: date | str | None = None) -> engine.Analys
 def rollup(book: Any = None, as_of: date | str | None = None) -> engine.Analysis | None:
     """Roll up button: the same sheets `ehxl rollup` writes, written by Excel."""
     def job(bk):
-        analysis = _analyse(bk, as_of)
-        for spec in engine.board_sheets(analysis, source=bk.name):
-            render(bk, spec)
+        records = Records(bk)
+        analysis = _analyse(bk, as_of, records)
+        _write(bk, engine.board_sheets(analysis, source=bk.name), records)
         return analysis
     return _run(book, job)
 
@@ -212,21 +348,23 @@ def rollup(book: Any = None, as_of: date | str | None = None) -> engine.Analysis
 def flag_overdue(book: Any = None, as_of: date | str | None = None) -> engine.Analysis | None:
     """Flag overdue button: colour each overdue deadline cell light red, remembering its own fill."""
     def job(bk):
-        analysis = _analyse(bk, as_of)
-        flagged = _flags(bk)
-        for sheet, cells in engine.flag_targets(analysis).items():
-            for cell in sorted(cells, key=lambda a: split_a1(a)):
-                if (sheet, cell) in flagged:
-                    continue
-                rng = bk.sheets[sheet].range(cell)
-                try:
-                    before = rng.color
-                except NotImplementedError:
-                    raise EhxlError("this version of Excel cannot tell ehxl the cells' own colours, so ehxl will "
-                                    "not colour them (it could not put them back). Use `ehxl overdue --mark` on "
-                                    "the saved workbook instead.") from None
-                _record(bk, ["flag", sheet, "", cell, _colour_text(before), "xlwings"])
-                rng.color = FLAG_FILL
+        records = Records(bk)
+        analysis = _analyse(bk, as_of, records)
+        flagged = records.flags
+        todo = [(sheet, cell) for sheet, cells in sorted(engine.flag_targets(analysis).items())
+                for cell in sorted(cells, key=split_a1) if (sheet, cell) not in flagged]
+        before = {}
+        for sheet, cell in todo:                       # every colour read before any is changed
+            try:
+                before[sheet, cell] = bk.sheets[sheet].range(cell).color
+            except NotImplementedError:
+                raise EhxlError("this version of Excel cannot tell ehxl the cells' own colours, so ehxl will "
+                                "not colour them (it could not put them back). Use `ehxl overdue --mark` on "
+                                "the saved workbook instead.") from None
+        for sheet, cell in todo:
+            records.add("flag", sheet, "", cell, _colour_text(before[sheet, cell]), "xlwings")
+            bk.sheets[sheet].range(cell).color = FLAG_FILL
+        records.save()
         _alert(bk, f"{len(analysis.late)} overdue actions flagged.")
         return analysis
     return _run(book, job)
@@ -235,26 +373,14 @@ def flag_overdue(book: Any = None, as_of: date | str | None = None) -> engine.An
 def clear_flags(book: Any = None) -> int | None:
     """Clear flags button: give each flagged cell back the fill it had."""
     def job(bk):
-        rows = _state_rows(bk)
-        kept, cleared = [], 0
-        for row in rows:
-            if len(row) > 5 and row[0] == "flag" and row[5] == "xlwings":
-                original = row[4]
-                bk.sheets[row[1]].range(row[3]).color = None if original in (None, "", "none") else original
-                cleared += 1
-            else:
-                kept.append(row)
-        if rows:
-            sheet = bk.sheets[STATE_SHEET]
-            sheet.clear()
-            width = max(len(r) for r in kept)
-            sheet.range("A1").value = [list(r) + [None] * (width - len(r)) for r in kept]
-        return cleared
+        records = Records(bk)
+        taken = records.take_button_flags()
+        for row in taken:
+            original = row[4]
+            bk.sheets[row[1]].range(row[3]).color = None if original in (None, "", "none") else original
+        records.save()
+        return len(taken)
     return _run(book, job)
-
-
-def _flags(book: Any) -> set[tuple[str, str]]:
-    return {(str(r[1]), str(r[3])) for r in _state_rows(book)[2:] if len(r) > 5 and r[0] == "flag"}
 
 
 def _colour_text(colour: Any) -> str:

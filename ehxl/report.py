@@ -8,7 +8,11 @@ figures in the same cells.
 """
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass, field
+
+from .grid import a1, column_index
 
 #: The styles a sheet may name.  Writers map each to a real cell format.
 STYLES = (
@@ -28,6 +32,40 @@ STYLES = (
 )
 
 RAG_STYLE = {c: f"rag_{c}" for c in ("green", "amber", "red", "blue", "grey")}
+
+#: How each named style of :data:`ehxl.report.STYLES` looks.
+LOOKS: dict[str, dict] = {
+    "title": dict(bold=True, size=14, border=False, valign="center"),
+    "subtitle": dict(italic=True, colour="595959", border=False),
+    "header": dict(bold=True, colour="FFFFFF", fill="1F3864", wrap=True, valign="center"),
+    "text": dict(valign="top"),
+    "wrap": dict(wrap=True, valign="top"),
+    "bold": dict(bold=True, valign="top"),
+    "int": dict(fmt="#,##0", valign="top"),
+    "decimal1": dict(fmt="0.0", valign="top"),
+    "pct": dict(fmt="0.0%", valign="top"),
+    "date": dict(fmt="d mmm yyyy", valign="top"),
+    "link": dict(colour="0563C1", underline=True, valign="top"),
+    "rag_green": dict(fill="92D050", valign="top"),
+    "rag_amber": dict(fill="FFC000", valign="top"),
+    "rag_red": dict(fill="FF0000", colour="FFFFFF", bold=True, valign="top"),
+    "rag_blue": dict(fill="00B0F0", valign="top"),
+    "rag_grey": dict(fill="BFBFBF", valign="top"),
+    "note": dict(italic=True, colour="595959", border=False),
+}
+assert set(LOOKS) == set(STYLES), "every named style needs a look"
+
+DATE_FORMAT, DATETIME_FORMAT, TIME_FORMAT = "d mmm yyyy", "d mmm yyyy hh:mm", "hh:mm"
+#: Thin cell borders are this grey; the header fill and RAG fills are in :data:`LOOKS`.
+BORDER_COLOUR = "BFBFBF"
+
+
+_URL = re.compile(r"^(https?|mailto|ftp|file):", re.I)
+
+
+def is_url(link: str) -> bool:
+    """A link that leaves the workbook (a web page, an e-mail) rather than pointing at a cell in it."""
+    return bool(_URL.match(link))
 
 
 @dataclass(frozen=True)
@@ -87,3 +125,90 @@ class SheetSpec:
 
     def blank(self) -> int:
         return self.add_row()
+
+
+def row_lines(spec: SheetSpec, row: list) -> int:
+    """How many text lines the row's wrapped cells need at their column widths.
+
+    Neither Excel nor LibreOffice grows a row to fit wrapped text when a file
+    is opened, so ehxl sets the height itself (printed board packs must not
+    show text overlapping the row below).
+    """
+    lines = 1
+    for c, cell in enumerate(row, start=1):
+        if cell is None or cell.style not in ("wrap", "header") or not isinstance(cell.value, str):
+            continue
+        width = max(4.0, float(spec.widths.get(c, 8.43)) * (0.85 if cell.style == "header" else 1.0))
+        per_char = 1.0 if cell.style == "wrap" else 1.15
+        needed = sum(max(1, math.ceil(len(part) * per_char / (width - 1))) for part in cell.value.split("\n"))
+        lines = max(lines, needed)
+    return lines
+
+
+Block = tuple[int, int, int, int]     # first row, first column, last row, last column (1-based)
+
+
+def style_blocks(spec: SheetSpec) -> list[tuple[str, Block]]:
+    """The sheet's cells grouped into rectangles of one style.
+
+    A writer that formats through Excel (the buttons) pays for every call, and a
+    board sheet is mostly columns of one style, so a few dozen rectangles cover
+    what would be hundreds of cells.
+    """
+    runs: list[tuple[str, int, int, int]] = []          # style, column, first row, last row
+    width = max((len(row) for row in spec.rows), default=0)
+    for c in range(1, width + 1):
+        start = style = None
+        for r in range(1, len(spec.rows) + 2):
+            row = spec.rows[r - 1] if r <= len(spec.rows) else []
+            cell = row[c - 1] if c <= len(row) else None
+            here = cell.style if cell is not None else None
+            if here != style:
+                if style is not None:
+                    runs.append((style, c, start, r - 1))
+                start, style = r, here
+    blocks: list[tuple[str, Block]] = []
+    for style, c, r1, r2 in sorted(runs, key=lambda run: (run[0], run[2], run[3], run[1])):
+        if blocks and blocks[-1][0] == style and blocks[-1][1][0] == r1 and blocks[-1][1][2] == r2 \
+                and blocks[-1][1][3] == c - 1:
+            blocks[-1] = (style, (r1, blocks[-1][1][1], r2, c))
+        else:
+            blocks.append((style, (r1, c, r2, c)))
+    return blocks
+
+
+def block_address(block: Block) -> str:
+    r1, c1, r2, c2 = block
+    return a1(r1, c1) if (r1, c1) == (r2, c2) else f"{a1(r1, c1)}:{a1(r2, c2)}"
+
+
+_REF = re.compile(r"^(?:'(?:[^']|'')+'|[^'!]+)!\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?$")
+
+
+def parse_ref(ref: str) -> Block:
+    """``'KPIs'!$B$5:$I$5`` as (5, 2, 5, 9)."""
+    m = _REF.match(ref)
+    if not m:
+        raise ValueError(f"not a sheet range: {ref!r}")
+    c1, r1 = column_index(m.group(1)), int(m.group(2))
+    c2, r2 = (column_index(m.group(3)), int(m.group(4))) if m.group(3) else (c1, r1)
+    return r1, c1, r2, c2
+
+
+def chart_source(chart: Chart) -> tuple[Block, Block, str]:
+    """The one block of values, the categories and ``rows``/``columns`` that make up ``chart``.
+
+    Excel builds a chart from a block of cells, one series per row or column;
+    ehxl's charts are laid out that way, and this says so or raises ValueError.
+    """
+    values = [parse_ref(s.values) for s in chart.series]
+    categories = {parse_ref(s.categories) for s in chart.series}
+    if not values or len(categories) != 1:
+        raise ValueError(f"chart {chart.title!r}: its series do not share one set of categories")
+    by_columns = all(v[1] == v[3] for v in values) and len({(v[0], v[2]) for v in values}) == 1
+    by_rows = all(v[0] == v[2] for v in values) and len({(v[1], v[3]) for v in values}) == 1
+    if by_columns and [v[1] for v in values] == list(range(values[0][1], values[0][1] + len(values))):
+        return (values[0][0], values[0][1], values[0][2], values[-1][3]), categories.pop(), "columns"
+    if by_rows and [v[0] for v in values] == list(range(values[0][0], values[0][0] + len(values))):
+        return (values[0][0], values[0][1], values[-1][2], values[0][3]), categories.pop(), "rows"
+    raise ValueError(f"chart {chart.title!r}: its series are not side by side in one block")

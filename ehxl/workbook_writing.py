@@ -74,7 +74,8 @@ from lxml import etree
 from .errors import WorkbookRefused
 from .grid import a1, column_index, column_letter, split_a1
 from .package import PKG_REL_NS, REL_SHARED_STRINGS, REL_STYLES, REL_WORKSHEET, Package, SaveReport, save_package
-from .report import STYLES, Chart, SheetSpec
+from .report import (BORDER_COLOUR, DATE_FORMAT, DATETIME_FORMAT, LOOKS, STYLES, TIME_FORMAT, Chart, SheetSpec,
+                     is_url, row_lines)
 from .workbook_macros import BUTTONS, MACRO_MARK, Geometry, column_px, is_code_name, place, render_vml, row_px, \
     used_idmaps
 
@@ -500,29 +501,7 @@ def _cell_index(root: etree._Element) -> dict[str, etree._Element]:
 
 # ------------------------------------------------------------------ styles
 
-#: How each named style of :data:`ehxl.report.STYLES` looks.
-LOOKS: dict[str, dict] = {
-    "title": dict(bold=True, size=14, border=False, valign="center"),
-    "subtitle": dict(italic=True, colour="595959", border=False),
-    "header": dict(bold=True, colour="FFFFFF", fill="1F3864", wrap=True, valign="center"),
-    "text": dict(valign="top"),
-    "wrap": dict(wrap=True, valign="top"),
-    "bold": dict(bold=True, valign="top"),
-    "int": dict(fmt="#,##0", valign="top"),
-    "decimal1": dict(fmt="0.0", valign="top"),
-    "pct": dict(fmt="0.0%", valign="top"),
-    "date": dict(fmt="d mmm yyyy", valign="top"),
-    "link": dict(colour="0563C1", underline=True, valign="top"),
-    "rag_green": dict(fill="92D050", valign="top"),
-    "rag_amber": dict(fill="FFC000", valign="top"),
-    "rag_red": dict(fill="FF0000", colour="FFFFFF", bold=True, valign="top"),
-    "rag_blue": dict(fill="00B0F0", valign="top"),
-    "rag_grey": dict(fill="BFBFBF", valign="top"),
-    "note": dict(italic=True, colour="595959", border=False),
-}
-assert set(LOOKS) == set(STYLES), "every named style needs a look"
 
-DATE_FORMAT, DATETIME_FORMAT, TIME_FORMAT = "d mmm yyyy", "d mmm yyyy hh:mm", "hh:mm"
 _BUILTIN_FORMATS = {"General": 0, "0": 1, "0.00": 2, "#,##0": 3, "#,##0.00": 4, "0%": 9, "0.00%": 10}
 _STYLE_LISTS = ("numFmts", "fonts", "fills", "borders", "cellStyleXfs", "cellXfs", "cellStyles", "dxfs",
                 "tableStyles", "colors", "extLst")
@@ -655,7 +634,7 @@ class _Styles:
             el = etree.SubElement(border, _q(self.ns, side))
             if thin:
                 el.set("style", "thin")
-                etree.SubElement(el, _q(self.ns, "color"), rgb="FFBFBFBF")
+                etree.SubElement(el, _q(self.ns, "color"), rgb="FF" + BORDER_COLOUR)
         etree.SubElement(border, _q(self.ns, "diagonal"))
         return self._add("borders", border)
 
@@ -715,7 +694,6 @@ class _Styles:
 
 # ------------------------------------------------------------------ rendering a SheetSpec
 
-_URL = re.compile(r"^(https?|mailto|ftp|file):", re.I)
 _RANGE = re.compile(r"^(?:'((?:[^']|'')+)'|([^'!]+))!\$?([A-Z]+)\$?(\d+)(?::\$?([A-Z]+)\$?(\d+))?$", re.I)
 
 
@@ -746,7 +724,7 @@ def _number(value: float | int) -> str:
 def url_links(spec: SheetSpec) -> list[tuple[str, str]]:
     """(cell, URL) of each link that leaves the workbook: these need a relationship."""
     return [(a1(r, c), cell.link) for r, row in enumerate(spec.rows, start=1)
-            for c, cell in enumerate(row, start=1) if cell is not None and cell.link and _URL.match(cell.link)]
+            for c, cell in enumerate(row, start=1) if cell is not None and cell.link and is_url(cell.link)]
 
 
 def _cell_xml(ref: str, value: object, style: str, xf: Callable[[str, str | None], int],
@@ -770,9 +748,9 @@ def _cell_xml(ref: str, value: object, style: str, xf: Callable[[str, str | None
             fmt = DATETIME_FORMAT if timed else (None if style == "date" else DATE_FORMAT)
             return f'<c r="{ref}" s="{xf(style, fmt)}"><v>{_number(serial)}</v></c>'
         value = value.isoformat()
-    if value is None:
+    text = "" if value is None else clean_text(str(value))
+    if not text:                                  # an empty string is an empty cell, as in Excel
         return f'<c r="{ref}" s="{xf(style, None)}"/>'
-    text = clean_text(str(value))
     space = ' xml:space="preserve"' if text != text.strip() else ""
     return f'<c r="{ref}" s="{xf(style, None)}" t="inlineStr"><is><t{space}>{_esc(text)}</t></is></c>'
 
@@ -784,24 +762,6 @@ def _header_text(page_header: str) -> str:
     if (len(text) - len(text.rstrip("&"))) % 2:
         text = text[:-1]
     return "&C" + text
-
-
-def row_lines(spec: SheetSpec, row: list) -> int:
-    """How many text lines the row's wrapped cells need at their column widths.
-
-    Neither Excel nor LibreOffice grows a row to fit wrapped text when a file
-    is opened, so ehxl sets the height itself (printed board packs must not
-    show text overlapping the row below).
-    """
-    lines = 1
-    for c, cell in enumerate(row, start=1):
-        if cell is None or cell.style not in ("wrap", "header") or not isinstance(cell.value, str):
-            continue
-        width = max(4.0, float(spec.widths.get(c, 8.43)) * (0.85 if cell.style == "header" else 1.0))
-        per_char = 1.0 if cell.style == "wrap" else 1.15
-        needed = sum(max(1, math.ceil(len(part) * per_char / (width - 1))) for part in cell.value.split("\n"))
-        lines = max(lines, needed)
-    return lines
 
 
 def render_sheet(spec: SheetSpec, xf: Callable[[str, str | None], int], *, date1904: bool = False,
@@ -858,7 +818,7 @@ def render_sheet(spec: SheetSpec, xf: Callable[[str, str | None], int], *, date1
     if links:
         items = []
         for ref, target, display in links:
-            if _URL.match(target):
+            if is_url(target):
                 items.append(f'<hyperlink ref="{ref}" r:id="{link_rids[ref]}" display="{_esc(display)}"/>')
             else:
                 items.append(f'<hyperlink ref="{ref}" location="{_esc(target.lstrip("#"))}" '

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from ehxl import api, excel
+from ehxl import api, demo, excel
+from excel_actions import payload, replay
 from plans import derby_like_plan
 
 AS_OF = date(2015, 11, 2)
@@ -103,10 +104,150 @@ def test_a_problem_shows_as_an_alert_not_a_traceback(xw, tmp_path):
     book = book_from_file(xw, path)
     assert excel.rollup(book, as_of=AS_OF) is None
     alerts = [a["args"][0] for a in book.json()["actions"] if a["func"] == "alert"]
-    assert len(alerts) == 1 and "Summary" in alerts[0] and "rename" in alerts[0]
+    assert len(alerts) == 1 and "Summary" in alerts[0] and "rename" in alerts[0] and "Nothing was changed" in alerts[0]
 
 
 def test_export_writes_the_module(tmp_path):
     path = excel.export_macros(tmp_path)
     assert path.read_bytes().replace(b"\r\n", b"\n") == (REPO / "macros" / "ehxl.bas").read_bytes().replace(
         b"\r\n", b"\n")
+
+
+def words_version(path: Path, as_of: date) -> Path:
+    """The same workbook with each colour-only status also written as its word.
+
+    xlwings' remote engine sends Excel's values but not its fills (desktop
+    Excel reports both), so the equivalence below is checked on plans whose
+    statuses the remote engine can see.  A plan coloured on its reference
+    column (seed 000) gets a Status column after its last one.
+    """
+    from openpyxl import load_workbook
+
+    analysis = api.validate(path, as_of=as_of).analysis
+    wb = load_workbook(path)
+    for plan in analysis.plans:
+        ws = wb[plan.sheet]
+        col = plan.columns.get("status")
+        if col is None:
+            col = max(plan.columns.values()) + 1
+            ws.cell(plan.header_row, col, "Status")
+        for act in plan.actions:
+            if act.meaning is not None and not act.status_word:
+                ws.cell(act.row, col, str(act.meaning).capitalize())
+    out = path.with_name("words-" + path.name)
+    wb.save(out)
+    return out
+
+
+REALISTIC = [pytest.param(lambda p: derby_like_plan(p, words=True), AS_OF, id="derby-like")] + [
+    pytest.param(lambda p, b=b: b.build(p) or p, b.as_of, id=b.file.removesuffix(".xlsx")) for b in demo.WORKBOOKS]
+
+
+def _file_value(cell):
+    from datetime import datetime
+
+    value = cell.value
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
+    return value
+
+
+def _solid(cell) -> str | None:
+    fill = cell.fill
+    if fill is None or fill.fill_type != "solid":
+        return None
+    return str(fill.fgColor.rgb)[-6:].upper()
+
+
+@pytest.mark.parametrize("build, as_of", REALISTIC)
+def test_buttons_lay_out_the_same_board_sheets_as_the_command_line(xw, tmp_path, build, as_of):
+    """Every value, number format, fill, bold, link, width and chart of every board sheet matches `ehxl rollup`."""
+    from openpyxl import load_workbook
+    from openpyxl.utils import get_column_letter
+
+    plan = words_version(build(tmp_path / "plan.xlsx"), as_of)
+    book = book_from_file(xw, plan)
+    assert excel.rollup(book, as_of=as_of) is not None, [a for a in book.json()["actions"] if a["func"] == "alert"]
+    result = api.rollup(plan, as_of=as_of, out=tmp_path / "board.xlsx")
+    buttons = replay(book)
+    added = [a["args"][1] for a in book.json()["actions"] if a["func"] == "addSheet"]
+    assert added == [*result.sheets_written, "_ehxl"] or added == ["_ehxl", *result.sheets_written][:len(added)] \
+        or set(added) == {*result.sheets_written, "_ehxl"}
+    board = load_workbook(tmp_path / "board.xlsx")
+    for name in result.sheets_written:
+        ws, model = board[name], buttons[name]
+        file_cells = {(c.row, c.column): c for row in ws.iter_rows() for c in row if c.value is not None}
+        assert {k: _file_value(c) for k, c in file_cells.items()} == model.values, name
+        for key, cell in file_cells.items():
+            assert model.formats.get(key, "General") == cell.number_format, (name, cell.coordinate)
+            assert model.fills.get(key) == _solid(cell), (name, cell.coordinate)
+            assert bool(model.fonts.get(key, {}).get("bold")) == bool(cell.font.b), (name, cell.coordinate)
+            assert (key in model.borders) == (cell.border.left.style == "thin"), (name, cell.coordinate)
+            link = cell.hyperlink.location if cell.hyperlink is not None else None
+            assert (model.links.get(key) or "#")[1:] == (link or ""), (name, cell.coordinate)
+        widths = {c: ws.column_dimensions[get_column_letter(c)].width for c in model.widths}
+        assert widths == model.widths, name
+        heights = {r: ws.row_dimensions[r].height for r in model.heights}
+        assert heights == model.heights, name
+        assert [r for r, d in ws.row_dimensions.items() if d.customHeight] == sorted(model.heights), name
+        assert model.freeze == ws.freeze_panes, name
+        assert len(model.charts) == len(ws._charts), name
+        for drawn, chart in zip(model.charts, ws._charts):
+            refs = [s.val.numRef.f.split("!")[1] for s in chart.series]
+            cats = {(s.cat.numRef or s.cat.strRef).f.split("!")[1] for s in chart.series}
+            assert drawn["categories"] == cats.pop()
+            first, last = refs[0].split(":")[0], refs[-1].split(":")[-1]
+            assert drawn["source"] == f"{first}:{last}"
+            assert drawn["anchor"] == "$" + "$".join(_split(chart.anchor._from)), name
+
+
+def _split(marker) -> tuple[str, str]:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(marker.col + 1), str(marker.row + 1)
+
+
+def test_pressing_roll_up_again_refreshes_the_same_sheets(xw, tmp_path):
+    """The second press starts from what Excel holds after the first: same sheets, charts replaced, not added."""
+    b = demo.WORKBOOKS[3]                                  # KPIs and audits: seven line charts, two bar charts
+    plan = words_version(b.build(tmp_path / b.file) or tmp_path / b.file, b.as_of)
+    first = book_from_file(xw, plan)
+    excel.rollup(first, as_of=b.as_of)
+    before = replay(first)
+    second = xw.Book(json=payload(first, before, xw.__version__))
+    assert excel.rollup(second, as_of=b.as_of) is not None
+    actions = second.json()["actions"]
+    assert not [a for a in actions if a["func"] in ("alert", "addSheet")]
+    assert len([a for a in actions if a["func"] == "deleteChart"]) == 9
+    assert len([a for a in actions if a["func"] == "addChart"]) == 9
+    after = replay(second)
+    for name in ("Validation", "KPIs", "Audits"):
+        assert after[name].values == before[name].values and after[name].formats == before[name].formats
+        assert [c["source"] for c in after[name].charts] == [c["source"] for c in before[name].charts]
+    assert after["_ehxl"].values == before["_ehxl"].values
+    assert [after["_ehxl"].values.get((r, 2)) for r in (3, 4, 5)] == ["Validation", "KPIs", "Audits"]
+
+
+def test_a_clash_is_found_before_anything_is_written(xw, tmp_path):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.title = "Plan"
+    for row in (["Ref", "Action", "Owner", "Deadline"], ["1", "Audit cases", "RP", "By 1.7.15"]):
+        wb.active.append(row)
+    wb.create_sheet("Validation").append(["our own notes"])
+    path = tmp_path / "clash.xlsx"
+    wb.save(path)
+    book = book_from_file(xw, path)
+    assert excel.rollup(book, as_of=AS_OF) is None
+    assert [a["func"] for a in book.json()["actions"]] == ["alert"]     # no Summary or Overdue half-written
+
+
+def test_settings_beside_the_saved_workbook_are_used(xw, tmp_path):
+    (tmp_path / "ehxl.toml").write_text("as_of = 2015-11-02\n")
+    plan = derby_like_plan(tmp_path / "plan.xlsx", words=True)
+    book = book_from_file(xw, plan)
+    book.api["book"]["name"] = str(plan)              # desktop Excel gives the saved path as Book.fullname
+    analysis = excel.rollup(book)
+    assert analysis is not None and analysis.as_of == date(2015, 11, 2)
+    assert analysis.summary["overdue"] == 2                # 1.1 and 1.3, as in test_rollup_button_writes_...
