@@ -31,11 +31,19 @@ WORKBOOK = click.argument("path", type=click.Path(dir_okay=False, path_type=Path
 class _Group(click.Group):
     """Turns any ehxl problem into one line on stderr and exit code 2, never a traceback."""
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as exc:
+            _usage(exc)
+
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except EhxlError as exc:
             _fail(str(exc))
+        except click.UsageError as exc:
+            _usage(exc)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except BrokenPipeError:          # output piped into `head` and the reader left: not an error
@@ -53,6 +61,14 @@ class _Group(click.Group):
 def _fail(message: str) -> None:
     click.echo(f"ehxl: {message}", err=True)
     sys.exit(2)
+
+
+def _usage(exc: click.UsageError) -> None:
+    """A mistyped command is one line too, with where to read how it goes (a bare group still shows its help)."""
+    if type(exc).__name__ == "NoArgsIsHelpError":
+        raise exc
+    where = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
+    _fail(" ".join(exc.format_message().split()) + where)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

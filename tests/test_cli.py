@@ -21,7 +21,7 @@ def plan(tmp_path):
 
 
 def run(*args: str):
-    return CliRunner().invoke(main, list(args))
+    return CliRunner().invoke(main, list(args), prog_name="ehxl")
 
 
 def test_validate_exit_code_1_on_errors_and_one_json_document(plan):
@@ -82,9 +82,15 @@ def test_rollup_to_output_leaves_input_untouched(plan, tmp_path):
     (["validate", "no-such-file.xlsx"], "no-such-file.xlsx"),
     (["overdue", "PLAN", "--as-of", "next tuesday"], "--as-of"),
     (["rollup", "PLAN", "--sheet", "nonsense"], "--sheet"),
+    (["validate", "FOLDER"], "is a directory. (see 'ehxl validate --help')"),
+    (["rollup"], "Missing argument 'WORKBOOK'. (see 'ehxl rollup --help')"),
+    (["overdue", "PLAN", "--within", "-3"], "--within"),
+    (["valdiate", "PLAN"], "No such command 'valdiate'"),
+    (["--bogus"], "No such option '--bogus'. (see 'ehxl --help')"),
+    (["macros", "install", "PLAN", "--shet", "Summary"], "No such option '--shet'"),
 ])
 def test_bad_input_is_one_line_exit_2(plan, args, fragment):
-    args = [str(plan) if a == "PLAN" else a for a in args]
+    args = [{"PLAN": str(plan), "FOLDER": str(plan.parent)}.get(a, a) for a in args]
     res = run(*args)
     assert res.exit_code == 2
     lines = [ln for ln in res.stderr.splitlines() if ln.strip()]

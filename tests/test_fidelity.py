@@ -125,3 +125,93 @@ def test_libreoffice_opens_every_result(processed, tmp_path):
                     "--outdir", str(out), *map(str, results)], capture_output=True, timeout=900)
     missing = [p.name for p in results if not (out / (p.stem + ".csv")).exists()]
     assert not missing, f"LibreOffice could not open: {missing}"
+
+
+# ------------------------------------------------------------------ ehxl macros install on every sample
+
+def _has_own_macros(path: Path) -> bool:
+    with zipfile.ZipFile(path) as z:
+        return any(n.lower().endswith("vbaproject.bin") for n in z.namelist())
+
+
+def _install_touchable(path: Path, sheet: str) -> set[str]:
+    """What installing may edit: the workbook, its rels, the content types and the button sheet with its rels."""
+    pkg = Package.open(path)
+    wb = pkg.workbook_part
+    part = next(s.part for s in pkg.sheets() if s.name == sheet)
+    allowed = {wb, pkg.rels_part(wb), pkg.rels_part(part), part, "[Content_Types].xml"}
+    pkg.close()
+    return allowed
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory) -> dict[str, tuple[Path, Path | None, dict, dict, set]]:
+    """Each sample with a plan, put through `ehxl macros install`: (input, written or None, before, after, allowed)."""
+    folder = tmp_path_factory.mktemp("macros")
+    out = {}
+    for sample in OPENABLE:
+        if Package.open(sample).strict:
+            continue
+        work = folder / sample.name
+        add_plan_sheet(sample, work)
+        before, allowed = digests(work), _install_touchable(work, PLAN_SHEET)
+        try:
+            written = api.install_macros(work).written
+        except EhxlError as exc:
+            assert _has_own_macros(sample), f"{sample.name}: refused without macros of its own: {exc}"
+            assert "\n" not in str(exc) and "ehxl macros export" in str(exc)
+            assert digests(work) == before
+            out[sample.name] = (work, None, before, before, allowed)
+            continue
+        out[sample.name] = (work, written, before, digests(written), allowed)
+    return out
+
+
+@needs_samples
+@pytest.mark.parametrize("sample", OPENABLE, ids=[p.name for p in OPENABLE])
+def test_macros_install_keeps_every_part_it_does_not_own(sample, installed):
+    if sample.name not in installed:
+        pytest.skip("Strict Open XML: refused by every job (see the test above)")
+    work, written, before, after, allowed = installed[sample.name]
+    if written is None:
+        return                                         # refused, untouched: checked in the fixture
+    if work.suffix.lower() == ".xlsx":
+        assert written == work.with_suffix(".xlsm") and digests(work) == before    # the .xlsx is left as it was
+    for name, digest in before.items():
+        if name not in allowed:
+            assert after.get(name) == digest, f"{name} changed"
+    added = after.keys() - before.keys()
+    assert any(n.endswith("vbaProject.bin") for n in added)
+    assert any(n.endswith(".vml") for n in added)
+    with zipfile.ZipFile(written) as z:
+        for name in added | (allowed & after.keys()):
+            if name.endswith((".xml", ".rels", ".vml")):
+                etree.fromstring(z.read(name))
+    assert [s.name for s in Package.open(written).sheets()] == [s.name for s in Package.open(work).sheets()]
+
+
+@needs_samples
+@pytest.mark.libreoffice
+def test_libreoffice_opens_every_installed_workbook_and_finds_the_module(installed, tmp_path):
+    soffice = shutil.which("soffice")
+    if not soffice:
+        pytest.skip("LibreOffice (soffice) is not installed; .ci/run installs it")
+    results = [written for _, written, *_ in installed.values() if written is not None]
+    assert results
+    out = tmp_path / "ods"
+    profile = f"file:///tmp/ehxl-lo-{uuid.uuid4().hex}"
+    subprocess.run([soffice, "--headless", f"-env:UserInstallation={profile}", "--convert-to", "ods",
+                    "--outdir", str(out), *map(str, results)], capture_output=True, timeout=900)
+    problems = []
+    for path in results:
+        ods = out / (path.stem + ".ods")
+        if not ods.exists():
+            problems.append(f"{path.name}: not opened")
+            continue
+        with zipfile.ZipFile(ods) as z:
+            module = next((z.read(n).decode() for n in z.namelist() if n.startswith("Basic/") and n.endswith(
+                "/ehxl.xml")), "")
+        if not all(f"Sub {sub}()" in module for sub in ("EhxlValidate", "EhxlFlagOverdue", "EhxlRollup",
+                                                         "EhxlClearFlags")):
+            problems.append(f"{path.name}: no ehxl module")
+    assert not problems
