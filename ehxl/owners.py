@@ -66,12 +66,32 @@ def _sentence_end(text: str, i: int) -> bool:
     return bool(word) and len(word.group(1).strip("'\u2019")) >= 3 and word.group(1).lower() not in _ABBREVIATIONS
 
 
-def _separator_at(text: str, i: int) -> int:
-    """Length of the separator between two owners that starts at ``i`` (0 if none)."""
+#: Words that end the name of one group: "Performance and Information Team" is one owner, not two.
+_GROUP_NOUNS = {"team", "teams", "board", "boards", "service", "services", "group", "groups", "panel", "unit",
+                "partnership", "directorate", "department", "division", "section", "hub", "forum", "network",
+                "committee", "manager", "managers", "officer", "officers", "lead", "leads"}
+_NEXT_OWNER = re.compile(r"[/,;&+\n\r]| and ", re.I)
+
+
+def _inside_a_name(text: str, i: int, left: str) -> bool:
+    """Whether the " and " at ``i`` joins words of one group's name ("Performance and Data Team").
+
+    Such names have one word before the "and" and end in a group noun; two
+    owners have a name or initials before it ("RP and SW", "Fran Doyle and ...").
+    """
+    before = left.split()
+    if len(before) != 1 or before[0].isupper():
+        return False
+    after = _NEXT_OWNER.split(text[i + 5:], maxsplit=1)[0].split()
+    return bool(after) and after[-1].strip(".,;:()").lower() in _GROUP_NOUNS
+
+
+def _separator_at(text: str, i: int, left: str) -> int:
+    """Length of the separator between two owners that starts at ``i`` (0 if none); ``left`` is the owner so far."""
     if text[i] in "/,;&+\n\r":
         return 1
     if text[i:i + 5].lower() == " and ":
-        return 5
+        return 0 if _inside_a_name(text, i, left) else 5
     return 1 if _sentence_end(text, i) else 0
 
 
@@ -83,7 +103,7 @@ def split_owners(text: str) -> list[str]:
 def _split_owners(text: str) -> tuple[str, ...]:
     """The separate owners in one cell, split on / , ; & + new lines, " and " and full stops between owners.
 
-    Nothing inside brackets is split, so "(within Early Intervention and Integrated
+    An " and " inside a group's name ("Performance and Data Team") is not a split.  Nothing inside brackets is split, so "(within Early Intervention and Integrated
     safeguarding, EIIS)" stays with the owner it describes.  "N/A" stays whole, and
     parts with no letters or digits ("--") are dropped.
     """
@@ -97,7 +117,7 @@ def _split_owners(text: str) -> tuple[str, ...]:
             depth += 1
         elif ch in _CLOSE:
             depth = max(0, depth - 1)
-        step = _separator_at(text, i) if depth == 0 else 0
+        step = _separator_at(text, i, "".join(current)) if depth == 0 else 0
         if step:
             parts.append("".join(current))
             current, i = [], i + step

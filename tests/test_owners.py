@@ -70,6 +70,14 @@ def test_normalise(text, expected):
     ("--", []),
     ("", []),
     ("Anderson Team", ["Anderson Team"]),
+    # seed 000: "Data is being collected by Performance and Data Team": one team, not two owners
+    ("Performance and Data Team", ["Performance and Data Team"]),
+    ("Performance and Information Team and DSCB", ["Performance and Information Team", "DSCB"]),
+    ("Health and Wellbeing Board.", ["Health and Wellbeing Board"]),
+    ("Safeguarding and Quality Assurance Manager", ["Safeguarding and Quality Assurance Manager"]),
+    ("RP and SW", ["RP", "SW"]),
+    ("Early Help management team and Children's Services Performance Team.",
+     ["Early Help management team", "Children's Services Performance Team"]),
 ])
 def test_split_owners(cell, expected):
     assert split_owners(cell) == expected
