@@ -46,19 +46,27 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
               "priority area", "key priority"),
     "outcome": ("outcome", "outcomes", "intended outcome", "expected outcome", "what we want to achieve"),
     "action": ("action", "actions", "task", "tasks", "description", "activity", "action required",
-               "what we will do", "action description"),
+               "what we will do", "action description", "action to be taken", "actions to be taken", "key action",
+               "key actions", "what will we do"),
     "owner": ("owner", "owners", "by whom", "lead", "lead officer", "responsible officer", "responsible",
-              "who", "accountable officer", "responsibility", "action owner", "lead person"),
+              "who", "accountable officer", "responsibility", "action owner", "lead person", "officer",
+              "responsible person", "person responsible", "who is responsible", "named lead", "lead officers",
+              "lead agency", "owner name", "responsible lead", "accountable lead", "accountable"),
     "revised": ("revised date", "revised deadline", "new deadline", "revised end date", "new date",
                 "revised timescale", "revised by when"),
     "deadline": ("deadline", "by when", "timescale", "timescales", "end date", "due date", "due",
-                 "target date", "completion date", "date due", "by", "when", "target completion date"),
+                 "target date", "completion date", "date due", "by", "when", "target completion date", "target",
+                 "timeframe", "time frame", "timeline", "date for completion", "deadline date",
+                 "expected completion date", "due by", "complete by", "completion by", "to be completed by"),
     "start": ("start", "start date", "from", "date started", "start by"),
-    "status": ("status", "rag", "rag status", "progress", "rag rating", "current status", "delivery status"),
+    "status": ("status", "rag", "rag status", "progress", "rag rating", "current status", "delivery status",
+               "progress status", "overall status"),
     "progress_pct": ("progress %", "% progress", "% complete", "percent complete", "percentage complete",
                      "progress percent", "% completed"),
     "update": ("update", "updates", "progress update", "achievement to date", "comments", "comment",
-               "comments updates", "commentary", "latest update", "notes", "progress to date", "evidence"),
+               "comments updates", "commentary", "latest update", "notes", "progress to date", "evidence",
+               "progress comments", "progress notes", "latest position", "current position",
+               "update on progress", "commentary update", "progress commentary"),
     "next_steps": ("next steps", "next steps action", "next step"),
     "rationale": ("rationale", "reason", "why"),
     "impact": ("impact measure", "impact measures", "impact", "measure", "success measure",
@@ -186,7 +194,7 @@ def cell_text(value: object) -> str:
 @lru_cache(maxsize=65536)
 def normalise_header(text: str) -> str:
     """Header text reduced for matching: case, spacing, punctuation and "(%)" don't matter."""
-    t = clean_text(text).lower().replace("(%)", " %").replace("%", " % ")
+    t = clean_text(text).lower().replace("(%)", " %").replace("%", " % ").replace("(s)", "")
     t = re.sub(r"^\d+\s+(?=[a-z])", "", t)          # a stray page number before the name ("18 Action No.")
     t = re.sub(r"[^a-z0-9#% ]+", " ", t)
     return re.sub(r"\s+", " ", t).strip()
@@ -202,8 +210,13 @@ def header_field(text: str) -> str | None:
     for fld, names in SYNONYMS.items():
         if norm in names:
             return fld
-    if norm.endswith("%") and "progress" in norm:
+    words = set(norm.split())
+    if "%" in words and words & {"progress", "complete", "completed"}:
         return "progress_pct"
+    if "rag" in words:                                    # "Progress (RAG)", "RAG (Q3)", "Status / RAG"
+        return "status"
+    if words & {"revised", "new", "amended"} and words & {"date", "deadline", "timescale", "when", "end"}:
+        return "revised"                                  # "Target date (revised)"
     return None
 
 

@@ -37,6 +37,12 @@ def grid_of(name: str, rows: dict[int, list], fills: dict[tuple[int, int], str] 
     ("Outcome", "outcome"), ("Rationale", "rationale"), ("IMPACT MEASURE", "impact"),
     ("Progress level", "level"), ("Revised date", "revised"), ("New deadline", "revised"),
     ("Next steps - Action", "next_steps"),
+    # headers seen in other councils' plans
+    ("Owner(s)", "owner"), ("Lead Officer(s)", "owner"), ("Officer", "owner"), ("Person responsible", "owner"),
+    ("Target date (revised)", "revised"), ("Revised target date", "revised"), ("Target", "deadline"),
+    ("Timeframe", "deadline"), ("Progress (RAG)", "status"), ("RAG (Q3)", "status"), ("Status / RAG", "status"),
+    ("% Complete", "progress_pct"), ("Actions to be taken", "action"), ("Latest position", "update"),
+    ("Target date", "deadline"), ("Due by", "deadline"),
 ])
 def test_header_synonyms(header, field):
     assert actions.header_field(header) == field
