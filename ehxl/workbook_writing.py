@@ -1311,8 +1311,17 @@ class WorkbookWriter:
         self._write_sheet(sheet, spec, keep)
         self._set_sheet_names(sheet, spec)
 
+    def _structure_locked(self) -> bool:
+        root = self._s.tree(self._wb).getroot()
+        protection = root.find(_q(etree.QName(root).namespace, "workbookProtection"))
+        return protection is not None and protection.get("lockStructure", "0").lower() in ("1", "true")
+
     def _add_sheet(self, name: str, state: str = "visible") -> _Sheet:
         """Append a new worksheet at the end of the workbook: part, relationship, <sheet>, app.xml title."""
+        if self._structure_locked():
+            raise WorkbookRefused("has its structure protected (Review > Protect Workbook), so ehxl will not add "
+                                  "sheets to it. Turn that protection off in Excel, run ehxl, then turn it back on.",
+                                  path=self.pkg.path)
         sheets = self._sheets()
         folder = posixpath.dirname(self._wb)
         existing_parts = [s.part for s in sheets if s.kind == "worksheet" and s.part]

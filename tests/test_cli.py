@@ -124,3 +124,23 @@ def test_owner_register_from_a_csv_file(plan, tmp_path):
     # the CSV replaces the Owners sheet: VW, NH, SW and the management team are unknown now; XY is known
     assert unknown == [("D13", "NH"), ("D13", "SW"), ("D14", "Early Help management team"),
                        ("D15", "SW"), ("D16", "NH"), ("D7", "VW")]
+
+
+def test_a_workbook_whose_structure_is_protected_gets_no_new_sheets(tmp_path):
+    """Excel's Review > Protect Workbook forbids adding sheets; ehxl honours it, in one line, touching nothing."""
+    from openpyxl import load_workbook
+    from openpyxl.workbook.protection import WorkbookProtection
+
+    path = derby_like_plan(tmp_path / "plan.xlsx")
+    wb = load_workbook(path)
+    wb.security = WorkbookProtection(workbookPassword="board2015", lockStructure=True)
+    wb.save(path)
+    before = path.read_bytes()
+    assert run("validate", str(path), *AS_OF).exit_code == 1          # reading is fine: 3 errors, as ever
+    for args in (["rollup", str(path)], ["overdue", str(path), "--mark"]):
+        res = run(*args, *AS_OF)
+        assert res.exit_code == 2
+        assert res.stderr == ("ehxl: plan.xlsx: has its structure protected (Review > Protect Workbook), so ehxl "
+                              "will not add sheets to it. Turn that protection off in Excel, run ehxl, then turn "
+                              "it back on.\n")
+    assert path.read_bytes() == before
