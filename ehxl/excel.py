@@ -215,7 +215,7 @@ def render(book: Any, spec: SheetSpec, records: Records) -> None:
         sheet.range("A1").value = rows
     _links(sheet, spec)
     for style, block in style_blocks(spec):
-        _apply_look(sheet.range(block_address(block)), LOOKS[style])
+        _apply_look(sheet.range(block_address(block)), LOOKS[style], _border_sides(block))
     _date_formats(sheet, spec)
     for c, w in spec.widths.items():
         sheet.range(a1(1, c)).column_width = w
@@ -262,7 +262,14 @@ def _links(sheet: Any, spec: SheetSpec) -> None:
                 sheet.range(a1(r, c)).add_hyperlink(target, text_to_display=text, screen_tip=target.lstrip("#"))
 
 
-def _apply_look(rng: Any, look: dict) -> None:
+def _border_sides(block: tuple[int, int, int, int]) -> list[str]:
+    """The four edges, and the inside lines a block has (Excel refuses inside lines on a single cell)."""
+    r1, c1, r2, c2 = block
+    return ["edge_top", "edge_bottom", "edge_left", "edge_right"] + \
+        (["inside_vertical"] if c2 > c1 else []) + (["inside_horizontal"] if r2 > r1 else [])
+
+
+def _apply_look(rng: Any, look: dict, sides: list[str]) -> None:
     """One of :data:`ehxl.report.LOOKS` on a block of cells."""
     if look.get("fmt"):
         rng.number_format = look["fmt"]
@@ -278,7 +285,7 @@ def _apply_look(rng: Any, look: dict) -> None:
     if look.get("wrap"):
         rng.wrap_text = True
     if look.get("border", True):
-        _optional(lambda: rng.borders.set("all", line_style="continuous", weight="thin", color=_rgb(BORDER_COLOUR)))
+        _optional(lambda: rng.borders.set(sides, line_style="continuous", weight="thin", color=_rgb(BORDER_COLOUR)))
     if look.get("valign"):
         _optional(lambda: setattr(rng, "vertical_alignment", look["valign"]))
 

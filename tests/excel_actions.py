@@ -25,7 +25,7 @@ class SheetModel:
     heights: dict[int, float] = field(default_factory=dict)
     freeze: str | None = None
     charts: list[dict] = field(default_factory=list)
-    borders: set[tuple[int, int]] = field(default_factory=set)
+    borders: dict[tuple[int, int], set[str]] = field(default_factory=dict)   # cell -> its lined sides
 
 
 def _cells(action: dict):
@@ -33,6 +33,21 @@ def _cells(action: dict):
     for i in range(action["row_count"]):
         for j in range(action["column_count"]):
             yield r0 + i + 1, c0 + j + 1
+
+
+def _sides(action: dict, side: str):
+    """(cell, side of that cell) for each cell edge a border line of the range lies on."""
+    top, left = action["start_row"] + 1, action["start_column"] + 1
+    bottom, right = top + action["row_count"] - 1, left + action["column_count"] - 1
+    for r, c in _cells(action):
+        if side == "edge_top" and r == top or side == "inside_horizontal" and r > top:
+            yield (r, c), "top"
+        if side == "edge_bottom" and r == bottom or side == "inside_horizontal" and r < bottom:
+            yield (r, c), "bottom"
+        if side == "edge_left" and c == left or side == "inside_vertical" and c > left:
+            yield (r, c), "left"
+        if side == "edge_right" and c == right or side == "inside_vertical" and c < right:
+            yield (r, c), "right"
 
 
 def _one(args):
@@ -85,7 +100,11 @@ def replay(book) -> dict[str, SheetModel]:
             for key in _cells(a):
                 sheet.fonts.setdefault(key, {})[attribute] = value
         elif func == "setBorderProperty":
-            sheet.borders.update(_cells(a))
+            side, attribute, value = a["args"]
+            if attribute == "line_style":
+                for key, cell_side in _sides(a, side):
+                    sheet.borders.setdefault(key, set()).add(cell_side) if value else \
+                        sheet.borders.get(key, set()).discard(cell_side)
         elif func == "addHyperlink":
             for key in _cells(a):
                 sheet.links[key] = a["args"][0]

@@ -182,7 +182,8 @@ def test_buttons_lay_out_the_same_board_sheets_as_the_command_line(xw, tmp_path,
             assert model.formats.get(key, "General") == cell.number_format, (name, cell.coordinate)
             assert model.fills.get(key) == _solid(cell), (name, cell.coordinate)
             assert bool(model.fonts.get(key, {}).get("bold")) == bool(cell.font.b), (name, cell.coordinate)
-            assert (key in model.borders) == (cell.border.left.style == "thin"), (name, cell.coordinate)
+            lined = {side for side in ("top", "bottom", "left", "right") if getattr(cell.border, side).style == "thin"}
+            assert model.borders.get(key, set()) == lined, (name, cell.coordinate)
             link = cell.hyperlink.location if cell.hyperlink is not None else None
             assert (model.links.get(key) or "#")[1:] == (link or ""), (name, cell.coordinate)
         widths = {c: ws.column_dimensions[get_column_letter(c)].width for c in model.widths}
