@@ -313,6 +313,8 @@ def _chart(sheet: Any, chart: Chart) -> None:
                                 source=sheet.range(block_address(values)), plot_by=plot_by)
         made.set_x_axis_values(sheet.range(block_address(categories)))
         made.title = chart.title
+        for i, series in enumerate(chart.series):        # the legend says "Level 1 Basic", not "Series1"
+            _optional(lambda: setattr(made.series[i], "name", series.name))
     _optional(draw)
 
 
