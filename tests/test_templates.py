@@ -66,12 +66,37 @@ def test_libreoffice_opens_every_template(tmp_path):
     soffice = shutil.which("soffice")
     if not soffice:
         pytest.skip("LibreOffice (soffice) is not installed; .ci/run installs it")
-    files = [REPO / "workbook_templates" / n for n in templates.NAMES]
+    files = []
+    for name in templates.NAMES:                 # action_plan.xlsx and .xlsm would both become action_plan.csv
+        copy = tmp_path / name.replace(".", "-", 1)
+        copy = copy.with_name(copy.name + Path(name).suffix)
+        shutil.copyfile(REPO / "workbook_templates" / name, copy)
+        files.append(copy)
+    out = tmp_path / "csv"
     subprocess.run([soffice, "--headless", f"-env:UserInstallation=file:///tmp/ehxl-lo-{uuid.uuid4().hex}",
-                    "--convert-to", "csv", "--outdir", str(tmp_path), *map(str, files)],
+                    "--convert-to", "csv", "--outdir", str(out), *map(str, files)],
                    capture_output=True, timeout=600)
     for f in files:
-        assert (tmp_path / (f.stem + ".csv")).exists(), f"LibreOffice could not open {f.name}"
+        assert (out / (f.stem + ".csv")).exists(), f"LibreOffice could not open {f.name}"
+
+
+def test_macro_template_holds_exactly_the_module_and_libreoffice_lists_it(tmp_path):
+    """The committed action_plan.xlsm: olevba extracts macros/ehxl.bas as it is; LibreOffice finds its four subs."""
+    from oletools.olevba import VBA_Parser
+
+    from test_workbook_macros import libreoffice_basic_modules
+
+    template = REPO / "workbook_templates" / "action_plan.xlsm"
+    parser = VBA_Parser(str(template))
+    try:
+        modules = {name: code for _, _, name, code in parser.extract_macros()}
+    finally:
+        parser.close()
+    bas = (REPO / "macros" / "ehxl.bas").read_text().replace("\r\n", "\n").rstrip("\n")
+    assert modules["ehxl.bas"].replace("\r\n", "\n").rstrip("\n") == bas
+    lo = libreoffice_basic_modules(template, tmp_path / "lo")
+    for sub in ("EhxlValidate", "EhxlFlagOverdue", "EhxlRollup", "EhxlClearFlags"):
+        assert f"Sub {sub}()" in lo["ehxl"]
 
 
 def test_wheel_ships_templates_and_macros(tmp_path):
