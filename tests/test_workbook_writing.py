@@ -709,6 +709,12 @@ def test_sample_workbook_keeps_everything_ehxl_does_not_own(name: str, tmp_path:
             WorkbookWriter(pkg).put_sheet(board_spec("'Sheet1'!A1"))
         assert path.read_bytes() == before
         return
+    if b'lockStructure="1"' in pkg.read(pkg.workbook_part):
+        before = path.read_bytes()
+        with pytest.raises(WorkbookRefused, match=r"structure protected \(Review > Protect Workbook\)"):
+            WorkbookWriter(pkg).put_sheet(board_spec("'Sheet1'!A1"))
+        assert path.read_bytes() == before
+        return
     sheet, cells = first_cells(pkg)
     check_fidelity(path, sheet, cells)
 
