@@ -15,7 +15,6 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from xml.sax.saxutils import escape, quoteattr
 
 #: The buttons, in the order a manager uses them: caption and the VBA sub in macros/ehxl.bas.
 BUTTONS: tuple[tuple[str, str], ...] = (
@@ -101,6 +100,8 @@ def used_idmaps(vml_parts: list[bytes]) -> set[int]:
 
 def render_vml(placed: list[Placed], idmap: int) -> bytes:
     """The VML drawing holding the buttons, shape ids in block ``idmap``."""
+    from xml.sax.saxutils import escape, quoteattr   # here, not at the top: it pulls in urllib and ssl at start-up
+
     shapes = []
     for n, b in enumerate(placed, start=1):
         anchor = ", ".join(str(v) for v in b.anchor)
