@@ -70,16 +70,21 @@ def _run_all(path: Path) -> None:
     api.rollup(path, as_of=AS_OF)
 
 
-@pytest.fixture(scope="module")
-def processed(tmp_path_factory) -> dict[str, tuple[Path, dict, dict, set]]:
-    """Each sample, given a plan and put through the four jobs once: (file, parts before, after, allowed)."""
-    folder = tmp_path_factory.mktemp("fidelity")
-    out = {}
+def _with_plans(folder: Path):
+    """(sample, a copy of it in ``folder`` with the staff plan added) for each sample a job may write."""
     for sample in OPENABLE:
         if Package.open(sample).strict:
             continue
         work = folder / sample.name
         add_plan_sheet(sample, work)
+        yield sample, work
+
+
+@pytest.fixture(scope="module")
+def processed(tmp_path_factory) -> dict[str, tuple[Path, dict, dict, set]]:
+    """Each sample, given a plan and put through the four jobs once: (file, parts before, after, allowed)."""
+    out = {}
+    for sample, work in _with_plans(tmp_path_factory.mktemp("fidelity")):
         before, allowed = digests(work), _touchable(work)
         if _structure_locked(work):
             api.validate(work, as_of=AS_OF)
@@ -166,13 +171,8 @@ def _install_touchable(path: Path, sheet: str) -> set[str]:
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory) -> dict[str, tuple[Path, Path | None, dict, dict, set]]:
     """Each sample with a plan, put through `ehxl macros install`: (input, written or None, before, after, allowed)."""
-    folder = tmp_path_factory.mktemp("macros")
     out = {}
-    for sample in OPENABLE:
-        if Package.open(sample).strict:
-            continue
-        work = folder / sample.name
-        add_plan_sheet(sample, work)
+    for sample, work in _with_plans(tmp_path_factory.mktemp("macros")):
         before, allowed = digests(work), _install_touchable(work, PLAN_SHEET)
         try:
             written = api.install_macros(work).written
