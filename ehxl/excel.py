@@ -108,10 +108,11 @@ class Records:
 
     def take_button_flags(self) -> list[list[Any]]:
         """Remove and return the flags the buttons made (the command line's are cleared by ``ehxl overdue --clear``)."""
-        taken = [r for r in self.rows[2:] if len(r) > 5 and r[0] == "flag" and r[5] == "xlwings"]
+        kept, taken = self.rows[:2], []
+        for row in self.rows[2:]:
+            (taken if len(row) > 5 and row[0] == "flag" and row[5] == "xlwings" else kept).append(row)
         if taken:
-            self.rows = [r for r in self.rows if not any(r is t for t in taken)]
-            self.changed = True
+            self.rows, self.changed = kept, True
         return taken
 
     def save(self) -> None:

@@ -94,7 +94,10 @@ def replay(book) -> dict[str, SheetModel]:
                 sheet.formats[key] = a["args"][0]
         elif func == "setRangeColor":
             for key in _cells(a):
-                sheet.fills[key] = a["args"][0].lstrip("#").upper()
+                if a["args"][0] is None:
+                    sheet.fills.pop(key, None)
+                else:
+                    sheet.fills[key] = a["args"][0].lstrip("#").upper()
         elif func == "setFontProperty":
             attribute, value = a["args"]
             for key in _cells(a):

@@ -252,3 +252,26 @@ def test_settings_beside_the_saved_workbook_are_used(xw, tmp_path):
     analysis = excel.rollup(book)
     assert analysis is not None and analysis.as_of == date(2015, 11, 2)
     assert analysis.summary["overdue"] == 2                # 1.1 and 1.3, as in test_rollup_button_writes_...
+
+
+def test_clear_flags_gives_each_cell_its_own_fill_back_and_keeps_other_records(xw):
+    """Records as Flag overdue leaves them in desktop Excel: one cell had no fill, one a yellow fill."""
+    state = [["ehxl state 1", "Kept by ehxl", "", "", "", ""],
+             ["kind", "sheet", "sheet id", "cell", "original style", "applied style"],
+             ["sheet", "Summary", "", "", "", ""],
+             ["flag", "Action plan", "", "E6", "none", "xlwings"],
+             ["flag", "Action plan", "", "E10", "#FFFF00", "xlwings"],
+             ["flag", "Action plan", "1", "E13", "7", "12"]]                  # flagged by `ehxl overdue --mark`
+    book = xw.Book(json={"client": "Microsoft Office", "version": xw.__version__,
+                         "book": {"name": "plan.xlsm", "active_sheet_index": 0, "selection": "A1"}, "names": [],
+                         "sheets": [{"name": "Action plan", "values": [["Ref"]], "pictures": [], "tables": []},
+                                    {"name": "Summary", "values": [["Action plan summary"]], "pictures": [],
+                                     "tables": []},
+                                    {"name": "_ehxl", "values": state, "pictures": [], "tables": []}]})
+    assert excel.clear_flags(book) == 2
+    actions = book.json()["actions"]
+    colours = [(a["start_row"], a["start_column"], a["args"]) for a in actions if a["func"] == "setRangeColor"]
+    assert colours == [(5, 4, [None]), (9, 4, ["#FFFF00"])]           # E6 back to no fill, E10 to yellow
+    left = replay(book)["_ehxl"].values
+    assert [left.get((r, 1)) for r in range(1, 6)] == ["ehxl state 1", "kind", "sheet", "flag", None]
+    assert (left[(3, 2)], left[(4, 4)], left[(4, 6)]) == ("Summary", "E13", "12")
