@@ -107,7 +107,7 @@ def analyse_file(path: str | Path, *, as_of: date | None = None, within: int | N
         progress("Checking actions")
     analysis = engine.analyse(book.grids, as_of=as_of, within=within, owners=register, config=conf,
                               kinds=kinds)
-    if not analysis.sheet_kinds or set(analysis.sheet_kinds.values()) <= {"owners", "config", "targets"}:
+    if engine.recognised_nothing(analysis):
         raise EhxlError("has no sheet ehxl recognises (no action plan, maturity grid, KPI or audit table: "
                         "no header row with columns such as Action, Owner and Deadline). "
                         "Name the sheet's kind with --sheet \"NAME=action_plan\" or an ehxl.toml.", path=path)

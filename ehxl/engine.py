@@ -147,6 +147,11 @@ def analyse(grids: Iterable[SheetGrid], *, as_of: date | None = None, within: in
     return result
 
 
+def recognised_nothing(analysis: Analysis) -> bool:
+    """No sheet held a plan, maturity grid, KPI or audit table: there is nothing to report on."""
+    return not analysis.sheet_kinds or set(analysis.sheet_kinds.values()) <= {"owners", "config", "targets"}
+
+
 def _sheet_config(grids: list[SheetGrid], findings: list[Finding]) -> cfg.Config:
     for grid in grids:
         if cfg.is_config_sheet(grid.name):

@@ -183,7 +183,12 @@ def _analyse(book: Any, as_of: date | str | None, records: Records) -> engine.An
 
     saved = Path(book.fullname)
     config = toml_config(saved) if saved.is_absolute() else None
-    return engine.analyse(read_grids(book, records), as_of=parse_as_of(as_of) if as_of else None, config=config)
+    analysis = engine.analyse(read_grids(book, records), as_of=parse_as_of(as_of) if as_of else None, config=config)
+    if engine.recognised_nothing(analysis):
+        raise EhxlError("ehxl found no action plan, maturity grid, KPI or audit table in this workbook (no header "
+                        "row with columns such as Action, Owner and Deadline). Add a sheet called Config with the "
+                        "row  Sheet: NAME | action_plan  to say which sheet is the plan. Nothing was changed.")
+    return analysis
 
 
 # ------------------------------------------------------------------ writing

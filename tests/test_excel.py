@@ -275,3 +275,15 @@ def test_clear_flags_gives_each_cell_its_own_fill_back_and_keeps_other_records(x
     left = replay(book)["_ehxl"].values
     assert [left.get((r, 1)) for r in range(1, 6)] == ["ehxl state 1", "kind", "sheet", "flag", None]
     assert (left[(3, 2)], left[(4, 4)], left[(4, 6)]) == ("Summary", "E13", "12")
+
+
+def test_a_workbook_with_nothing_to_report_on_gets_one_message_and_no_sheets(xw):
+    book = xw.Book(json={"client": "Microsoft Office", "version": xw.__version__,
+                         "book": {"name": "budget.xlsx", "active_sheet_index": 0, "selection": "A1"}, "names": [],
+                         "sheets": [{"name": "Budget", "values": [["Item", "Cost"], ["Venue", 120]],
+                                     "pictures": [], "tables": []}]})
+    for button in (excel.validate, excel.rollup, excel.flag_overdue):
+        assert button(book, as_of=AS_OF) is None
+    actions = book.json()["actions"]
+    assert [a["func"] for a in actions] == ["alert"] * 3
+    assert "found no action plan" in actions[0]["args"][0] and "Nothing was changed" in actions[0]["args"][0]
