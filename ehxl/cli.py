@@ -274,6 +274,8 @@ def macros_install(path: Path, sheet: str | None, out: Path | None, fmt: str) ->
         click.echo(f"Previous version kept at {result.backup}")
     click.echo("Open it in Excel and click Enable Content; the buttons need Python with ehxl and the xlwings "
                "add-in (xlwings addin install).")
+    click.echo("If Excel says macros are blocked (a file that came by e-mail or download), close it, right-click "
+               "it in File Explorer, Properties, tick Unblock, and open it again.")
 
 
 @macros.command(name="export")

@@ -236,6 +236,7 @@ def test_cli_install(plan):
     assert result.exit_code == 0, result.output
     assert f"Wrote {plan.with_suffix('.xlsm')} with buttons Validate, Flag overdue, Roll up, Clear flags on " \
            "'Action plan'." in result.output
+    assert "Enable Content" in result.output and "Properties, tick Unblock" in result.output
     again = CliRunner().invoke(main, ["macros", "install", str(plan)])
     assert again.exit_code == 2 and "already exists" in again.output
 
