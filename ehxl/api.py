@@ -170,10 +170,12 @@ class MacrosResult:
     buttons: list[str]
     backup: Path | None = None
     already: bool = False
+    own_macros: bool = False
 
     def json(self) -> dict:
         return {"file": str(self.path), "written": str(self.written) if self.written else None,
-                "sheet": self.sheet, "buttons": self.buttons, "already_installed": self.already}
+                "sheet": self.sheet, "buttons": self.buttons, "already_installed": self.already,
+                "kept_own_macros": self.own_macros}
 
 
 def install_macros(path: str | Path, *, sheet: str | None = None, out: str | Path | None = None,
@@ -181,7 +183,9 @@ def install_macros(path: str | Path, *, sheet: str | None = None, out: str | Pat
     """Put ehxl's VBA module and its buttons into a workbook, without Excel.
 
     An .xlsx becomes a new .xlsm beside it (the .xlsx is left as it was); an
-    .xlsm without macros is changed in place.  The buttons go on ``sheet``,
+    .xlsm without macros is changed in place; an .xlsm with macros of its own
+    gets a new file beside it, "NAME with ehxl buttons.xlsm", holding its
+    macros and ehxl's.  The buttons go on ``sheet``,
     by default the Summary sheet if ehxl has written one, else the action plan.
     """
     from .excel import macros_source
@@ -194,18 +198,23 @@ def install_macros(path: str | Path, *, sheet: str | None = None, out: str | Pat
     if existing is not None and "ehxl" in {m.casefold() for m in project_modules(existing)}:
         placed = writer.button_sheets()
         return MacrosResult(path, None, placed[0] if placed else "", [], already=True)
-    target = _macro_target(path, out)
+    target = _macro_target(path, out, own_macros=existing is not None)
     name = sheet or _button_sheet(path, pkg, writer)
     buttons = writer.install_macros([standard_module(macros_source())], name)
     report = writer.save(target=target, backup=backup)
-    return MacrosResult(path, report.path, name, buttons, backup=report.backup)
+    return MacrosResult(path, report.path, name, buttons, backup=report.backup, own_macros=existing is not None)
 
 
-def _macro_target(path: Path, out: str | Path | None) -> Path | None:
-    """Where the macro-enabled workbook goes: Excel opens macros only from a file named .xlsm."""
-    if out is None and path.suffix.lower() == ".xlsm":
+def _macro_target(path: Path, out: str | Path | None, *, own_macros: bool) -> Path | None:
+    """Where the macro-enabled workbook goes: Excel opens macros only from a file named .xlsm.
+
+    A workbook with macros of its own is never changed in place: ehxl's module
+    joins its project in a new file, which its owner checks in Excel first.
+    """
+    if out is None and path.suffix.lower() == ".xlsm" and not own_macros:
         return None
-    target = Path(out) if out is not None else path.with_suffix(".xlsm")
+    default = path.with_name(f"{path.stem} with ehxl buttons.xlsm") if own_macros else path.with_suffix(".xlsm")
+    target = Path(out) if out is not None else default
     if target.suffix.lower() != ".xlsm":
         raise EhxlError(f"a workbook with macros must be saved as .xlsm, not {target.suffix or 'no extension'}; "
                         "give -o a name ending .xlsm.", path=target)

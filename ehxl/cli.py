@@ -250,8 +250,10 @@ def macros_install(path: Path, sheet: str | None, out: Path | None, fmt: str) ->
     Works without Excel: ehxl writes its VBA module (ehxl.bas) and the four
     buttons into the file, and leaves everything else in it as it was. An
     .xlsx is saved as a new .xlsm beside it, since Excel only runs macros from
-    an .xlsm. A workbook that already has macros of its own is not changed
-    (import ehxl.bas by hand instead: see `ehxl macros export`).
+    an .xlsm. A workbook that already has macros of its own is left as it
+    is: a new file "NAME with ehxl buttons.xlsm" holds its macros and ehxl's
+    (one whose macros are signed or locked with a password is refused:
+    import ehxl.bas by hand instead, see `ehxl macros export`).
 
     \b
     Then, once on each computer: pip install ehxl, xlwings addin install,
@@ -270,6 +272,9 @@ def macros_install(path: Path, sheet: str | None, out: Path | None, fmt: str) ->
         click.echo(f"{path.name} already has ehxl's macros{where}; nothing changed.")
         return
     click.echo(f"Wrote {result.written} with buttons {', '.join(result.buttons)} on '{result.sheet}'.")
+    if result.own_macros:
+        click.echo(f"Your own macros are in it too, and {path.name} is unchanged. Open the new file, check that "
+                   "your macros still run, then use it in place of the old one.")
     if result.backup:
         click.echo(f"Previous version kept at {result.backup}")
     click.echo("Open it in Excel and click Enable Content; the buttons need Python with ehxl and the xlwings "

@@ -325,6 +325,40 @@ def _match(data: bytes, start: int, pos: int, end: int, seen: dict[bytes, list[i
     return (best, pos - best_at, bits) if best >= 3 else (0, 0, bits)
 
 
+def decompress(container: bytes) -> bytes:
+    """MS-OVBA 2.4.1.3.1 decompression, the inverse of :func:`compress`."""
+    if not container or container[0] != 1:
+        raise ValueError("not a compressed VBA stream (its first byte is not 1)")
+    out, pos = bytearray(), 1
+    while pos + 2 <= len(container):
+        header = int.from_bytes(container[pos:pos + 2], "little")
+        end = min(pos + (header & 0x0FFF) + 3, len(container))
+        pos += 2
+        if not header & 0x8000:                                  # a raw chunk: 4096 bytes as they are
+            out += container[pos:pos + CHUNK]
+            pos += CHUNK
+            continue
+        start = len(out)
+        while pos < end:
+            flags, pos = container[pos], pos + 1
+            for bit in range(8):
+                if pos >= end:
+                    break
+                if not flags >> bit & 1:
+                    out.append(container[pos])
+                    pos += 1
+                    continue
+                token = int.from_bytes(container[pos:pos + 2], "little")
+                pos += 2
+                bits = max((len(out) - start - 1).bit_length(), 4)
+                offset, length = (token >> (16 - bits)) + 1, (token & (0xFFFF >> bits)) + 3
+                if offset > len(out) - start:
+                    raise ValueError("a damaged compressed VBA stream (a copy reaches before its chunk)")
+                for _ in range(length):
+                    out.append(out[-offset])
+    return bytes(out)
+
+
 # -- compound file (MS-CFB, version 3)
 
 SECTOR = 512
@@ -349,12 +383,13 @@ class _Entry:
     color: int = BLACK
     start: int = END_OF_CHAIN
     size: int = 0
+    clsid: bytes = bytes(16)
 
     def pack(self) -> bytes:
         name = self.name.encode("utf-16-le") + b"\x00\x00"
         start, size = (self.start, self.size) if self.kind != STORAGE else (0, 0)
         return struct.pack("<64sHBBIII16sIQQIQ", name, len(name), self.kind, self.color, self.left,
-                           self.right, self.child, bytes(16), 0, 0, 0, start, size)
+                           self.right, self.child, self.clsid, 0, 0, 0, start, size)
 
 
 def cfb_order(name: str) -> tuple[int, str]:
@@ -362,10 +397,15 @@ def cfb_order(name: str) -> tuple[int, str]:
     return len(name.encode("utf-16-le")) // 2, name.upper()
 
 
-def compound_file(tree: dict[str, bytes | dict]) -> bytes:
-    """A compound file holding ``tree`` (name to bytes for a stream, to a dict for a storage) under its root."""
-    entries = [_Entry("Root Entry", ROOT)]
-    _add_children(entries, 0, tree)
+def compound_file(tree: dict[str, bytes | dict], clsids: dict[tuple[str, ...], bytes] | None = None) -> bytes:
+    """A compound file holding ``tree`` (name to bytes for a stream, to a dict for a storage) under its root.
+
+    ``clsids`` gives the class id of the root (key ``()``) and of storages (by
+    their path), as a project's forms need theirs kept; others are zero.
+    """
+    clsids = clsids or {}
+    entries = [_Entry("Root Entry", ROOT, clsid=clsids.get((), bytes(16)))]
+    _add_children(entries, 0, tree, (), clsids)
     mini, mini_fat = _place_small_streams(entries)
     large = [e for e in entries if e.kind == STREAM and e.size >= MINI_CUTOFF]
     dir_sectors = _ceil(len(entries), SECTOR // 128)
@@ -388,14 +428,15 @@ def compound_file(tree: dict[str, bytes | dict]) -> bytes:
     return b"".join(parts)
 
 
-def _add_children(entries: list[_Entry], parent: int, tree: dict[str, bytes | dict]) -> None:
+def _add_children(entries: list[_Entry], parent: int, tree: dict[str, bytes | dict], path: tuple[str, ...],
+                  clsids: dict[tuple[str, ...], bytes]) -> None:
     ids = []
     for name in sorted(tree, key=cfb_order):
         content = tree[name]
         ids.append(len(entries))
         if isinstance(content, dict):
-            entries.append(_Entry(name, STORAGE))
-            _add_children(entries, ids[-1], content)
+            entries.append(_Entry(name, STORAGE, clsid=clsids.get((*path, name), bytes(16))))
+            _add_children(entries, ids[-1], content, (*path, name), clsids)
         else:
             entries.append(_Entry(name, STREAM, bytes(content), size=len(content)))
     entries[parent].child = _link(entries, ids)
@@ -539,3 +580,151 @@ def _chain(table: list[int], start: int) -> list[int]:
 
 def _u32s(data: bytes) -> list[int]:
     return list(struct.unpack(f"<{len(data) // 4}I", data[:len(data) // 4 * 4]))
+
+
+# -- adding a module to a workbook's own project
+
+_COMPILED_CACHE = re.compile(r"^__SRP_\d+$", re.I)
+_LIST_KEYS = (b"ID=", b"Document=", b"Module=", b"Class=", b"BaseClass=", b"Package=")
+
+
+def add_module(project: bytes, module: Module) -> bytes:
+    """``project`` (a vbaProject.bin from Excel or any writer) with ``module`` added.
+
+    Every storage and stream is kept byte for byte (the modules' source and
+    compiled code, forms and their class ids, references) except the three
+    that list the modules: the dir stream gains one MODULE record, PROJECT one
+    ``Module=`` line and PROJECTwm one name.  The compiled caches
+    (``_VBA_PROJECT``'s and the ``__SRP_`` streams) are replaced by the seven
+    bytes a spec writer leaves, so Office compiles every module from its
+    source on opening, as it does for a project ehxl builds.  A project locked
+    with a password is refused (ValueError), as is one that already holds a
+    module or stream of that name.
+    """
+    tree, clsids = _read_project(project)
+    vba_name = _key(tree, "VBA")
+    vba = tree[vba_name] if vba_name else None
+    if not isinstance(vba, dict) or not isinstance(vba.get(_key(vba, "dir") or ""), bytes):
+        raise ValueError("its VBA project has no VBA storage with a dir stream")
+    if _key(vba, module.name) or module.name.casefold() in {n.casefold() for n in project_modules(project)}:
+        raise ValueError(f'its VBA project already has a module or stream named "{module.name}"')
+    project_key, wm_key = _key(tree, "PROJECT"), _key(tree, "PROJECTwm")
+    if not project_key:
+        raise ValueError("its VBA project has no PROJECT stream")
+    _refuse_locked(tree[project_key])
+    dir_key = _key(vba, "dir")
+    vba[dir_key] = compress(_dir_with_module(decompress(vba[dir_key]), module))
+    vba[module.name] = compress(encode(module.source, f'module "{module.name}"'))
+    vba[_key(vba, "_VBA_PROJECT") or "_VBA_PROJECT"] = VBA_PROJECT_STREAM
+    for name in [n for n in vba if _COMPILED_CACHE.match(n) and isinstance(vba[n], bytes)]:
+        del vba[name]
+    tree[project_key] = _project_with_module(tree[project_key], module.name)
+    if wm_key:
+        tree[wm_key] = _projectwm_with_module(tree[wm_key], module.name)
+    return compound_file(tree, clsids)
+
+
+def _read_project(project: bytes) -> tuple[dict, dict[tuple[str, ...], bytes]]:
+    """Every storage and stream of a compound file as a tree, and the class ids of the root and storages."""
+    import olefile
+
+    try:
+        ole = olefile.OleFileIO(project)
+    except OSError as exc:
+        raise ValueError(f"its VBA project is not a readable compound file ({exc})") from None
+    with ole:
+        tree: dict = {}
+        clsids = {(): _clsid_bytes(ole.root.clsid)}
+        for path in ole.listdir(streams=True, storages=True):
+            node = tree
+            for part in path[:-1]:
+                node = node.setdefault(part, {})
+            if ole.get_type(path) == olefile.STGTY_STORAGE:
+                node.setdefault(path[-1], {})
+                clsids[tuple(path)] = _clsid_bytes(ole.getclsid(path))
+            else:
+                node[path[-1]] = ole.openstream(path).read()
+    return tree, clsids
+
+
+def _clsid_bytes(text: str) -> bytes:
+    return uuid.UUID(text).bytes_le if text else bytes(16)
+
+
+def _key(tree: dict, name: str) -> str | None:
+    """The name ``name`` has in ``tree``: compound-file names ignore case."""
+    return next((k for k in tree if k.casefold() == name.casefold()), None)
+
+
+def _dir_records(data: bytes):
+    """(record id, offset, length) of each record of a decompressed dir stream."""
+    pos = 0
+    while pos + 6 <= len(data):
+        record_id, size = struct.unpack_from("<HI", data, pos)
+        if record_id == 0x0009:                    # PROJECTVERSION: "size" is Reserved (4), then 6 bytes follow
+            size = 6
+        yield record_id, pos, 6 + size
+        pos += 6 + size
+
+
+def _dir_with_module(data: bytes, module: Module) -> bytes:
+    """The dir stream with one more module: PROJECTMODULES counts it, its record goes before the terminator."""
+    records = list(_dir_records(data))
+    counts = [pos for rid, pos, _ in records if rid == 0x000F]
+    if len(counts) != 1 or not records or records[-1][0] != 0x0010:
+        raise ValueError("its VBA project's dir stream is not laid out as MS-OVBA says")
+    count_at = counts[0] + 6
+    count = struct.unpack_from("<H", data, count_at)[0]
+    end = records[-1][1]
+    return data[:count_at] + _u16(count + 1) + data[count_at + 2:end] + _module_record(module) + data[end:]
+
+
+def _project_with_module(stream: bytes, name: str) -> bytes:
+    """The PROJECT stream with a ``Module=`` line after the lines that list the project's modules."""
+    lines = stream.split(b"\r\n")
+    listed = [i for i, line in enumerate(lines) if line.startswith(_LIST_KEYS)]
+    at = (listed[-1] + 1) if listed else 0
+    return b"\r\n".join([*lines[:at], b"Module=" + encode(name, "module name"), *lines[at:]])
+
+
+def _projectwm_with_module(stream: bytes, name: str) -> bytes:
+    """PROJECTwm with one more name pair before its closing two zero bytes."""
+    if not stream.endswith(b"\x00\x00"):
+        raise ValueError("its VBA project's PROJECTwm stream does not end as MS-OVBA says")
+    return stream[:-2] + encode(name, "module name") + b"\x00" + name.encode("utf-16-le") + b"\x00\x00\x00\x00"
+
+
+def decrypt(data: bytes) -> bytes:
+    """MS-OVBA 2.4.3.3: the data behind CMG, DPB or GC (the inverse of :func:`encrypt`)."""
+    if len(data) < 3:
+        raise ValueError("too short to be encrypted data")
+    seed, version_enc, key_enc = data[0], data[1], data[2]
+    if seed ^ version_enc != 2:
+        raise ValueError("not version 2 encrypted data")
+    plain, enc1, enc2 = seed ^ key_enc, key_enc, version_enc
+    out = bytearray()
+    for enc in data[3:]:
+        byte = enc ^ ((enc2 + plain) & 0xFF)
+        out.append(byte)
+        plain, enc1, enc2 = byte, enc, enc1
+    body = out[(seed & 6) // 2:]
+    length = struct.unpack_from("<I", body)[0] if len(body) >= 4 else -1
+    if length < 0 or len(body) < 4 + length:
+        raise ValueError("its length does not match")
+    return bytes(body[4:4 + length])
+
+
+def _refuse_locked(stream: bytes) -> None:
+    """A project whose code is locked for viewing (a VBA password) is its owner's to change, in Excel."""
+    values = {}
+    for line in stream.split(b"\r\n"):
+        if line.startswith(b"["):
+            break
+        key, _, value = line.partition(b"=")
+        values[key.decode("latin-1")] = value.strip(b'"').decode("latin-1")
+    try:
+        dpb, visible = decrypt(bytes.fromhex(values["DPB"])), decrypt(bytes.fromhex(values["GC"]))
+    except (KeyError, ValueError):
+        raise ValueError("its VBA project's protection settings cannot be read") from None
+    if dpb != b"\x00" or visible != b"\xff":
+        raise ValueError("its VBA project is locked with a password")

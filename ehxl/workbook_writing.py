@@ -1639,17 +1639,14 @@ class WorkbookWriter:
     def install_macros(self, modules: list, sheet: str) -> list[str]:
         """Make the workbook macro-enabled: a VBA project holding ``modules`` and ehxl's buttons on ``sheet``.
 
-        Only a workbook without a VBA project is changed here; one with macros of
-        its own is refused, because rewriting someone's VBA project without Excel
-        risks their code.  Returns the button captions placed.
+        A workbook with macros of its own keeps its project, stream for stream,
+        with ``modules`` added to it (:func:`ehxl.vba_project.add_module`); one
+        whose project is signed or locked with a password is refused, as only
+        its owner can change it.  Returns the button captions placed.
         """
         from .vba_project import build_vba_project, sheet_module, workbook_module
 
         self._require_writable()
-        if self.vba_project() is not None:
-            raise WorkbookRefused("already has macros of its own, and ehxl will not rewrite a VBA project "
-                                  "outside Excel. Add ehxl's module by hand instead: run `ehxl macros export .` "
-                                  "and in Excel press Alt+F11, File > Import File, ehxl.bas.", path=self.pkg.path)
         main_type = self._content_type(self._wb)
         if main_type not in (CT_MAIN, CT_MAIN_MACROS):
             raise WorkbookRefused("is not an ordinary workbook (it may be a template or an add-in); open it in "
@@ -1661,6 +1658,10 @@ class WorkbookWriter:
             raise WorkbookRefused(f'sheet "{target.name}" already has comments or form controls of its own; '
                                   "ehxl will not add buttons beside them. Name another sheet with --sheet.",
                                   path=self.pkg.path)
+        own = self._s.related(self._wb, RT_VBA)
+        if own and self._s.has(own[0]):
+            self._s.put(own[0], self._own_project_with(own[0], modules), CT_VBA)
+            return self._add_buttons(target)
         book_code = self._workbook_code_name()
         documents = [workbook_module(book_code)]
         for s in self._sheets():
@@ -1678,6 +1679,24 @@ class WorkbookWriter:
         self._s.add_rel(self._wb, RT_VBA, vba_part)
         self._s.types[self._wb] = CT_MAIN_MACROS
         return self._add_buttons(target)
+
+    def _own_project_with(self, part: str, modules: list) -> bytes:
+        """The workbook's own VBA project with ``modules`` added, or a one-line refusal."""
+        from .vba_project import add_module
+
+        by_hand = ("Add ehxl's module by hand instead: run `ehxl macros export .` and in Excel press Alt+F11, "
+                   "File > Import File, ehxl.bas.")
+        if any("vbaProjectSignature" in typ for _, typ, _, _ in self._s.rels(part)):
+            raise WorkbookRefused("has macros of its own that are digitally signed, and adding ehxl's module "
+                                  f"would break the signature. {by_hand}", path=self.pkg.path)
+        project = self._s.read(part)
+        try:
+            for module in modules:
+                project = add_module(project, module)
+        except ValueError as exc:
+            raise WorkbookRefused(f"has macros of its own, and {exc}, so ehxl will not change them. {by_hand}",
+                                  path=self.pkg.path) from None
+        return project
 
     def _content_type(self, part: str) -> str | None:
         root = _parse(self.pkg.read(CONTENT_TYPES), CONTENT_TYPES).getroot()

@@ -19,8 +19,8 @@ import olefile
 import pytest
 from oletools.olevba import VBA_Parser, VBA_Project, decompress_stream, filter_vba
 
-from ehxl.vba_project import (Module, build_vba_project, compress, encrypt, project_modules,
-                              read_root_stream, sheet_module, standard_module, workbook_module)
+from ehxl.vba_project import (Module, add_module, build_vba_project, compound_file, compress, decompress, encrypt,
+                              project_modules, read_root_stream, sheet_module, standard_module, workbook_module)
 
 BAS = Path(__file__).resolve().parents[1] / "macros" / "ehxl.bas"
 GUID = re.compile(r"\{[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}\}")
@@ -554,3 +554,120 @@ def test_source_must_begin_with_its_own_vb_name():
         standard_module("Sub NoName()\nEnd Sub\n")
     with pytest.raises(ValueError, match=r'module "Right".*Attribute VB_Name = "Right"'):
         Module("Right", 'Attribute VB_Name = "Wrong"\r\n')
+
+
+# -- decompression, and adding ehxl's module to a workbook's own project
+
+def excel_project() -> bytes:
+    """A vbaProject.bin Excel wrote: xlwings ships it in its quickstart workbook."""
+    xlwings = pytest.importorskip("xlwings")
+    with zipfile.ZipFile(Path(xlwings.__file__).parent / "quickstart.xlsm") as z:
+        return z.read("xl/vbaProject.bin")
+
+
+def streams(data: bytes) -> dict[str, bytes]:
+    ole = open_ole(data)
+    return {"/".join(path): ole.openstream(path).read() for path in ole.listdir()}
+
+
+@pytest.mark.parametrize("data", [b"", b"x", _random(4096), _random(4097), b"A" * 10_000, b"abc" * 5000,
+                                  _half_compressible(45_000), BAS.read_bytes()],
+                         ids=["empty", "1 byte", "raw chunk", "raw + 1", "one letter", "abc", "11 chunks", "bas"])
+def test_decompress_reads_back_what_compress_writes(data):
+    assert decompress(compress(data)) == data
+
+
+def test_decompress_reads_excel_s_streams_as_olevba_does():
+    for name, data in streams(excel_project()).items():
+        if name == "VBA/dir":
+            assert decompress(data) == decompress_stream(bytearray(data))
+
+
+def test_adding_a_module_keeps_every_other_stream_and_module_of_an_excel_project():
+    original = excel_project()
+    merged = add_module(original, standard_module(bas_text()))
+    before, after = streams(original), streams(merged)
+    changed = {"PROJECT", "PROJECTwm", "VBA/dir", "VBA/_VBA_PROJECT"}
+    cached = {n for n in before if re.fullmatch(r"VBA/__SRP_\d+", n)}
+    assert set(after) == (set(before) - cached) | {"VBA/ehxl"}
+    for name in set(before) - cached - changed:
+        assert after[name] == before[name], name                 # each module's compiled code and source
+    assert after["VBA/_VBA_PROJECT"] == bytes.fromhex("CC61FFFF000000")    # no cache: Office recompiles
+    kept, now = olevba_modules(original), olevba_modules(merged)
+    assert {n: now[n] for n in kept} == kept
+    assert now["ehxl.bas"].replace("\r\n", "\n") == bas_text().replace("\r\n", "\n")
+    strict_project(merged)                                        # olevba's strict parser reads the new dir
+    assert project_modules(merged) == project_modules(original) + ["ehxl"]
+
+
+def test_the_module_s_lines_go_where_the_spec_lists_modules():
+    original = excel_project()
+    merged = add_module(original, small_module("Extra"))
+    old_lines = streams(original)["PROJECT"].split(b"\r\n")
+    new_lines = streams(merged)["PROJECT"].split(b"\r\n")
+    last = max(i for i, line in enumerate(old_lines) if line.startswith((b"Document=", b"Module=")))
+    assert new_lines == old_lines[:last + 1] + [b"Module=Extra"] + old_lines[last + 1:]
+    old_wm = streams(original)["PROJECTwm"]
+    assert streams(merged)["PROJECTwm"] == old_wm[:-2] + b"Extra\x00" + "Extra".encode("utf-16-le") + bytes(4)
+
+
+def test_the_dir_stream_counts_the_new_module():
+    merged = add_module(build_vba_project(project()), small_module("Extra"))
+    raw = decompress(streams(merged)["VBA/dir"])
+    at = raw.index(struct.pack("<HIH", 0x000F, 2, 4))               # PROJECTMODULES: 3 modules became 4
+    assert struct.unpack_from("<H", raw, at + 6)[0] == 4
+    assert raw.endswith(struct.pack("<HI", 0x002B, 0) + struct.pack("<HI", 0x0010, 0))
+    assert [m.rsplit(".", 1)[0] for m in olevba_modules(merged)] == ["ThisWorkbook", "Sheet1", "ehxl", "Extra"]
+
+
+def test_a_form_s_storage_keeps_its_class_id():
+    form_clsid = bytes.fromhex("F0692AC6DC16CE119E9800AA00574A4F")       # a VBA form's, as stored (little end)
+    ole = open_ole(build_vba_project(project()))
+    tree: dict = {"UserForm1": {"f": b"form data", "o": b"", "\x03VBFrame": b"frame text"}}
+    for path in ole.listdir():
+        node = tree
+        for part in path[:-1]:
+            node = node.setdefault(part, {})
+        node[path[-1]] = ole.openstream(path).read()
+    with_form = compound_file(tree, {("UserForm1",): form_clsid})
+    merged = open_ole(add_module(with_form, small_module("Extra")))
+    assert merged.getclsid("UserForm1") == open_ole(with_form).getclsid("UserForm1") == \
+        "C62A69F0-16DC-11CE-9E98-00AA00574A4F"
+    assert merged.openstream("UserForm1/\x03VBFrame").read() == b"frame text"
+
+
+def _with_project_line(data: bytes, key: bytes, value: bytes) -> bytes:
+    ole = open_ole(data)
+    tree: dict = {}
+    for path in ole.listdir():
+        node = tree
+        for part in path[:-1]:
+            node = node.setdefault(part, {})
+        node[path[-1]] = ole.openstream(path).read()
+    tree["PROJECT"] = b"\r\n".join(key + b'="' + value + b'"' if line.startswith(key + b"=") else line
+                                     for line in tree["PROJECT"].split(b"\r\n"))
+    return compound_file(tree)
+
+
+def test_a_project_locked_with_a_password_is_refused():
+    built = build_vba_project(project())
+    project_id = re.search(rb'ID="(\{[^}]+\})"', streams(built)["PROJECT"]).group(1).decode()
+    password_hash = b"\xff" + bytes(28)                                # a 29-byte PasswordHash, as Excel stores
+    locked = _with_project_line(built, b"DPB", encrypt(project_id, password_hash, 0x0E).hex().upper().encode())
+    with pytest.raises(ValueError, match="locked with a password"):
+        add_module(locked, small_module("Extra"))
+    hidden = _with_project_line(built, b"GC", encrypt(project_id, b"\x00", 0x15).hex().upper().encode())
+    with pytest.raises(ValueError, match="locked with a password"):
+        add_module(hidden, small_module("Extra"))
+
+
+def test_a_module_of_the_same_name_is_refused():
+    with pytest.raises(ValueError, match='already has a module or stream named "ehxl"'):
+        add_module(build_vba_project(project()), standard_module(bas_text()))
+    with pytest.raises(ValueError, match='named "EHXL"'):
+        add_module(build_vba_project(project()), small_module("EHXL"))
+
+
+def test_what_is_not_a_project_is_refused():
+    with pytest.raises(ValueError, match="not a readable compound file"):
+        add_module(b"PK\x03\x04 not an OLE file", small_module("Extra"))

@@ -219,12 +219,67 @@ def test_a_sheet_with_comments_is_not_given_buttons(tmp_path):
 
 
 @pytest.mark.skipif(not (SAMPLES / "fibonacci.xlsm").exists(), reason=f"no sample workbooks at {SAMPLES}")
-def test_a_workbook_with_macros_of_its_own_is_refused(tmp_path):
-    work = tmp_path / "fibonacci.xlsm"
-    shutil.copyfile(SAMPLES / "fibonacci.xlsm", work)
-    with pytest.raises(EhxlError, match=r"already has macros of its own.*ehxl macros export"):
+def _sample_with_plan(name: str, tmp_path: Path) -> Path:
+    from fidelity import add_plan_sheet
+
+    if not (SAMPLES / name).exists():
+        pytest.skip(f"{SAMPLES / name} is absent")
+    work = tmp_path / name
+    add_plan_sheet(SAMPLES / name, work)
+    return work
+
+
+def test_a_workbook_with_macros_of_its_own_gets_a_new_file_holding_both(tmp_path):
+    work = _sample_with_plan("fibonacci.xlsm", tmp_path)
+    before = work.read_bytes()
+    result = api.install_macros(work)
+    assert result.written == tmp_path / "fibonacci with ehxl buttons.xlsm" and result.own_macros
+    assert work.read_bytes() == before                               # the staff's own file is not touched
+    kept, now = _olevba_modules(work), _olevba_modules(result.written)
+    assert set(kept) == {"ThisWorkbook.cls", "Sheet1.cls", "Sheet2.cls", "examples.bas"}
+    assert {n: now[n] for n in kept} == kept and _lines(now["ehxl.bas"]) == _lines(BAS)
+    parts = _parts(result.written)
+    assert [(c, m) for c, m, _ in _buttons(parts) if m.startswith("[0]!Ehxl")] == [
+        ("Validate", "[0]!EhxlValidate"), ("Flag overdue", "[0]!EhxlFlagOverdue"), ("Roll up", "[0]!EhxlRollup"),
+        ("Clear flags", "[0]!EhxlClearFlags")]
+    fib = [(c, m) for c, m, _ in _buttons(parts) if not m.startswith("[0]!Ehxl")]
+    assert fib == [(c, m) for c, m, _ in _buttons(_parts(work))]      # the workbook's own buttons, as they were
+    assert api.install_macros(result.written).already
+
+
+def test_a_project_locked_with_a_password_is_refused_untouched(tmp_path):
+    work = _sample_with_plan("poi__mv-calculator-final-2-20-2013.xlsm", tmp_path)
+    before = work.read_bytes()
+    with pytest.raises(EhxlError) as err:
         api.install_macros(work)
-    assert work.read_bytes() == (SAMPLES / "fibonacci.xlsm").read_bytes()
+    assert str(err.value) == (
+        "poi__mv-calculator-final-2-20-2013.xlsm: has macros of its own, and its VBA project is locked with a "
+        "password, so ehxl will not change them. Add ehxl's module by hand instead: run `ehxl macros export .` "
+        "and in Excel press Alt+F11, File > Import File, ehxl.bas.")
+    assert work.read_bytes() == before and not list(tmp_path.glob("* with ehxl buttons.xlsm"))
+
+
+def test_signed_macros_are_refused_untouched(tmp_path):
+    """A signature part related to the project, as Excel writes when a developer signs the macros."""
+    work = _sample_with_plan("fibonacci.xlsm", tmp_path)
+    signed = tmp_path / "signed.xlsm"
+    sig_type = "http://schemas.microsoft.com/office/2006/relationships/vbaProjectSignature"
+    with zipfile.ZipFile(work) as zin, zipfile.ZipFile(signed, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename == "[Content_Types].xml":
+                data = data.replace(b"</Types>", b'<Override PartName="/xl/vbaProjectSignature.bin" ContentType='
+                                    b'"application/vnd.ms-office.vbaProjectSignature"/></Types>')
+            zout.writestr(info, data)
+        zout.writestr("xl/_rels/vbaProject.bin.rels",
+                      '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="http://'
+                      'schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="'
+                      f'{sig_type}" Target="vbaProjectSignature.bin"/></Relationships>')
+        zout.writestr("xl/vbaProjectSignature.bin", b"\x00" * 64)
+    before = signed.read_bytes()
+    with pytest.raises(EhxlError, match=r"digitally signed.*ehxl macros export"):
+        api.install_macros(signed)
+    assert signed.read_bytes() == before
 
 
 def test_cli_install(plan):
