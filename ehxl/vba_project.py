@@ -1,4 +1,4 @@
-"""Write an Excel VBA project (``xl/vbaProject.bin``) from module source text, with the standard library only.
+"""Write an Excel VBA project (``xl/vbaProject.bin``) from module source text, or add a module to one.
 
 The project follows [MS-OVBA] inside a version 3 compound file ([MS-CFB]).
 It carries no performance cache: ``_VBA_PROJECT`` is the seven bytes the
@@ -19,6 +19,10 @@ Fixed choices (all as Excel or the spec write them):
   the VBA and Excel libraries are implicit.
 * The PROJECT stream's protection values are those of an unprotected,
   visible project, obfuscated with fixed seeds so a build is reproducible.
+
+:func:`add_module` puts a module into a project someone else wrote (a
+workbook's own macros): olefile reads the compound file, everything in it is
+copied, and only the streams that list the modules are rewritten.
 """
 from __future__ import annotations
 
