@@ -182,17 +182,23 @@ def block_address(block: Block) -> str:
     return a1(r1, c1) if (r1, c1) == (r2, c2) else f"{a1(r1, c1)}:{a1(r2, c2)}"
 
 
-_REF = re.compile(r"^(?:'(?:[^']|'')+'|[^'!]+)!\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?$")
+_REF = re.compile(r"^(?:'((?:[^']|'')+)'|([^'!]+))!\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?$", re.I)
+
+
+def split_ref(ref: str) -> tuple[str, Block]:
+    """``'KPIs'!$B$5:$I$5`` as ("KPIs", (5, 2, 5, 9)); ValueError for what is not a sheet range."""
+    m = _REF.match(ref.strip())
+    if not m:
+        raise ValueError(f"not a sheet range: {ref!r}")
+    sheet = (m.group(1) or "").replace("''", "'") or m.group(2)
+    c1, r1 = column_index(m.group(3)), int(m.group(4))
+    c2, r2 = (column_index(m.group(5)), int(m.group(6))) if m.group(5) else (c1, r1)
+    return sheet, (min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2))
 
 
 def parse_ref(ref: str) -> Block:
     """``'KPIs'!$B$5:$I$5`` as (5, 2, 5, 9)."""
-    m = _REF.match(ref)
-    if not m:
-        raise ValueError(f"not a sheet range: {ref!r}")
-    c1, r1 = column_index(m.group(1)), int(m.group(2))
-    c2, r2 = (column_index(m.group(3)), int(m.group(4))) if m.group(3) else (c1, r1)
-    return r1, c1, r2, c2
+    return split_ref(ref)[1]
 
 
 def chart_source(chart: Chart) -> tuple[Block, Block, str]:

@@ -75,7 +75,7 @@ from .errors import WorkbookRefused
 from .grid import a1, column_index, column_letter, split_a1
 from .package import PKG_REL_NS, REL_SHARED_STRINGS, REL_STYLES, REL_WORKSHEET, Package, SaveReport, save_package
 from .report import (BORDER_COLOUR, DATE_FORMAT, DATETIME_FORMAT, LOOKS, STYLES, TIME_FORMAT, Chart, SheetSpec,
-                     is_url, row_lines)
+                     is_url, row_lines, split_ref)
 from .workbook_macros import BUTTONS, MACRO_MARK, Geometry, column_px, is_code_name, place, render_vml, row_px, \
     used_idmaps
 
@@ -501,7 +501,6 @@ def _cell_index(root: etree._Element) -> dict[str, etree._Element]:
 
 # ------------------------------------------------------------------ styles
 
-
 _BUILTIN_FORMATS = {"General": 0, "0": 1, "0.00": 2, "#,##0": 3, "#,##0.00": 4, "0%": 9, "0.00%": 10}
 _STYLE_LISTS = ("numFmts", "fonts", "fills", "borders", "cellStyleXfs", "cellXfs", "cellStyles", "dxfs",
                 "tableStyles", "colors", "extLst")
@@ -694,7 +693,6 @@ class _Styles:
 
 # ------------------------------------------------------------------ rendering a SheetSpec
 
-_RANGE = re.compile(r"^(?:'((?:[^']|'')+)'|([^'!]+))!\$?([A-Z]+)\$?(\d+)(?::\$?([A-Z]+)\$?(\d+))?$", re.I)
 
 
 def _serial(value: dt.date | dt.datetime, date1904: bool) -> float | None:
@@ -865,17 +863,15 @@ _SERIES_COLOURS = {"green": "92D050", "amber": "FFC000", "red": "FF0000", "blue"
 
 def _spec_range(spec: SheetSpec, ref: str) -> list[object] | None:
     """The values a range in the spec's own sheet holds, for a chart's cache (None for other sheets)."""
-    m = _RANGE.match(ref.strip())
-    if not m:
+    try:
+        sheet, (r1, c1, r2, c2) = split_ref(ref)
+    except ValueError:
         return None
-    sheet = (m.group(1) or "").replace("''", "'") or m.group(2)
     if sheet.casefold() != spec.name.casefold():
         return None
-    r1, c1 = int(m.group(4)), column_index(m.group(3))
-    r2, c2 = (int(m.group(6)), column_index(m.group(5))) if m.group(5) else (r1, c1)
     values = []
-    for r in range(min(r1, r2), max(r1, r2) + 1):
-        for c in range(min(c1, c2), max(c1, c2) + 1):
+    for r in range(r1, r2 + 1):
+        for c in range(c1, c2 + 1):
             row = spec.rows[r - 1] if r - 1 < len(spec.rows) else []
             cell = row[c - 1] if c - 1 < len(row) else None
             values.append(cell.value if cell is not None else None)

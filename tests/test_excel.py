@@ -21,6 +21,12 @@ def xw(monkeypatch):
     monkeypatch.setenv("XLWINGS_LICENSE_KEY", "noncommercial")
     import xlwings
 
+    try:
+        xlwings.engines["remote"]
+    except (KeyError, xlwings.LicenseError):     # xlwings was imported before the key was set (by another test)
+        from xlwings.pro import _xlremote
+
+        xlwings.engines.add(xlwings.Engine(impl=_xlremote.engine))
     return xlwings
 
 
