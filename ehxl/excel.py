@@ -24,8 +24,8 @@ from typing import Any, Callable
 from . import engine
 from .errors import EhxlError
 from .grid import SheetGrid, a1, split_a1
-from .report import (BORDER_COLOUR, DATE_FORMAT, DATETIME_FORMAT, LOOKS, Chart, SheetSpec, block_address,
-                     chart_source, is_url, row_lines, style_blocks)
+from .report import (BORDER_COLOUR, LOOKS, Block, Chart, SheetSpec, block_address, chart_source, date_format,
+                     is_url, row_lines, style_blocks)
 
 STATE_SHEET = "_ehxl"
 STATE_MARKER = "ehxl state 1"
@@ -268,7 +268,7 @@ def _links(sheet: Any, spec: SheetSpec) -> None:
                 sheet.range(a1(r, c)).add_hyperlink(target, text_to_display=text, screen_tip=target.lstrip("#"))
 
 
-def _border_sides(block: tuple[int, int, int, int]) -> list[str]:
+def _border_sides(block: Block) -> list[str]:
     """The four edges, and the inside lines a block has (Excel refuses inside lines on a single cell)."""
     r1, c1, r2, c2 = block
     return ["edge_top", "edge_bottom", "edge_left", "edge_right"] + \
@@ -297,14 +297,12 @@ def _apply_look(rng: Any, look: dict, sides: list[str]) -> None:
 
 
 def _date_formats(sheet: Any, spec: SheetSpec) -> None:
-    """Dates in cells whose style has no date format still read as dates, as in the file writer."""
+    """Dates and times in cells whose style has no such format still read as such, as in the file writer."""
     for r, row in enumerate(spec.rows, start=1):
         for c, cell in enumerate(row, start=1):
-            if cell is None or not isinstance(cell.value, date):
-                continue
-            timed = isinstance(cell.value, datetime) and cell.value.time() != datetime.min.time()
-            if timed or cell.style != "date":
-                sheet.range(a1(r, c)).number_format = DATETIME_FORMAT if timed else DATE_FORMAT
+            fmt = date_format(cell.value, cell.style) if cell is not None else None
+            if fmt:
+                sheet.range(a1(r, c)).number_format = fmt
 
 
 def _chart(sheet: Any, chart: Chart) -> None:

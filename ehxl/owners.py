@@ -103,9 +103,10 @@ def split_owners(text: str) -> list[str]:
 def _split_owners(text: str) -> tuple[str, ...]:
     """The separate owners in one cell, split on / , ; & + new lines, " and " and full stops between owners.
 
-    An " and " inside a group's name ("Performance and Data Team") is not a split.  Nothing inside brackets is split, so "(within Early Intervention and Integrated
-    safeguarding, EIIS)" stays with the owner it describes.  "N/A" stays whole, and
-    parts with no letters or digits ("--") are dropped.
+    An " and " inside a group's name ("Performance and Data Team") is not a
+    split.  Nothing inside brackets is split, so "(within Early Intervention
+    and Integrated safeguarding, EIIS)" stays with the owner it describes.
+    "N/A" stays whole, and parts with no letters or digits ("--") are dropped.
     """
     if not isinstance(text, str):
         return ()

@@ -8,6 +8,7 @@ figures in the same cells.
 """
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 from dataclasses import dataclass, field
@@ -58,6 +59,21 @@ assert set(LOOKS) == set(STYLES), "every named style needs a look"
 DATE_FORMAT, DATETIME_FORMAT, TIME_FORMAT = "d mmm yyyy", "d mmm yyyy hh:mm", "hh:mm"
 #: Thin cell borders are this grey; the header fill and RAG fills are in :data:`LOOKS`.
 BORDER_COLOUR = "BFBFBF"
+
+
+def date_format(value: object, style: str) -> str | None:
+    """The number format a date or time needs in a cell of ``style`` beyond the style's own (None: none).
+
+    A date in a text cell must still read as a date, a date with a time shows
+    its time, and a time of day shows as one; both writers ask here.
+    """
+    if isinstance(value, dt.time):
+        return TIME_FORMAT
+    if isinstance(value, dt.datetime) and value.time() != dt.time():
+        return DATETIME_FORMAT
+    if isinstance(value, dt.date):
+        return None if style == "date" else DATE_FORMAT
+    return None
 
 
 _URL = re.compile(r"^(https?|mailto|ftp|file):", re.I)

@@ -74,8 +74,7 @@ from lxml import etree
 from .errors import WorkbookRefused
 from .grid import a1, column_index, column_letter, split_a1
 from .package import PKG_REL_NS, REL_SHARED_STRINGS, REL_STYLES, REL_WORKSHEET, Package, SaveReport, save_package
-from .report import (BORDER_COLOUR, DATE_FORMAT, DATETIME_FORMAT, LOOKS, STYLES, TIME_FORMAT, Chart, SheetSpec,
-                     is_url, row_lines, split_ref)
+from .report import BORDER_COLOUR, LOOKS, STYLES, Chart, SheetSpec, date_format, is_url, row_lines, split_ref
 from .workbook_macros import BUTTONS, MACRO_MARK, Geometry, column_px, is_code_name, place, render_vml, row_px, \
     used_idmaps
 
@@ -738,13 +737,11 @@ def _cell_xml(ref: str, value: object, style: str, xf: Callable[[str, str | None
         return f'<c r="{ref}" s="{xf(style, None)}"><v>{_number(value)}</v></c>'
     if isinstance(value, dt.time):
         seconds = value.hour * 3600 + value.minute * 60 + value.second + value.microsecond / 1e6
-        return f'<c r="{ref}" s="{xf(style, TIME_FORMAT)}"><v>{_number(seconds / 86400)}</v></c>'
+        return f'<c r="{ref}" s="{xf(style, date_format(value, style))}"><v>{_number(seconds / 86400)}</v></c>'
     if isinstance(value, dt.date):
         serial = _serial(value, date1904)
         if serial is not None:
-            timed = isinstance(value, dt.datetime) and value.time() != dt.time()
-            fmt = DATETIME_FORMAT if timed else (None if style == "date" else DATE_FORMAT)
-            return f'<c r="{ref}" s="{xf(style, fmt)}"><v>{_number(serial)}</v></c>'
+            return f'<c r="{ref}" s="{xf(style, date_format(value, style))}"><v>{_number(serial)}</v></c>'
         value = value.isoformat()
     text = "" if value is None else clean_text(str(value))
     if not text:                                  # an empty string is an empty cell, as in Excel

@@ -75,3 +75,16 @@ def test_row_lines_counts_wrapped_lines_at_the_column_width():
     row = [Cell("a" * 25 + "\n" + "b" * 4, "wrap")]
     assert row_lines(spec, row) == 4
     assert row_lines(spec, [Cell("a" * 25, "text")]) == 1
+
+
+def test_date_format_for_each_kind_of_value():
+    from datetime import date, datetime, time
+
+    from ehxl.report import date_format
+
+    assert date_format(date(2015, 7, 1), "date") is None                   # the date style has its own format
+    assert date_format(date(2015, 7, 1), "text") == "d mmm yyyy"          # a date in a text cell still reads as one
+    assert date_format(datetime(2015, 7, 1), "date") is None              # midnight: a plain date
+    assert date_format(datetime(2015, 7, 1, 9, 30), "date") == "d mmm yyyy hh:mm"
+    assert date_format(time(9, 30), "text") == "hh:mm"
+    assert date_format("1 Jul 2015", "text") is None and date_format(12, "int") is None
