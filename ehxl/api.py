@@ -19,6 +19,7 @@ from .deadlines import DateKind, parse_date_text
 from .errors import EhxlError
 from .owners import OwnerRegister
 from .package import Package
+from .report import place_sheets
 from .workbook_reading import read_workbook
 from .workbook_writing import OWNED_STATE_SHEET, WorkbookWriter
 
@@ -34,12 +35,16 @@ class Result:
     written: Path | None = None
     backup: Path | None = None
     sheets_written: list[str] = field(default_factory=list)
+    sheets_renamed: dict[str, str] = field(default_factory=dict)
     flags_changed: int = 0
 
     def json(self, what: str) -> dict:
         doc = engine.to_json(self.analysis, file=str(self.path), what=what)
         if self.written:
             doc["written"] = str(self.written)
+        if what == "rollup":
+            doc["sheets_written"] = list(self.sheets_written)
+            doc["sheets_renamed"] = dict(self.sheets_renamed)
         return doc
 
 
@@ -152,9 +157,12 @@ def rollup(path: str | Path, *, out: str | Path | None = None, backup: bool = Tr
     path = Path(path)
     analysis, _, writer = analyse_file(path, **kw)
     result = Result(path, analysis)
-    for spec in engine.board_sheets(analysis, source=path.name):
-        writer.put_sheet(spec)
-        result.sheets_written.append(spec.name)
+    specs = engine.board_sheets(analysis, source=path.name)
+    names = place_sheets([s.name for s in specs], writer.sheet_names(), writer.owned_sheets())
+    for spec in specs:
+        writer.put_sheet(spec.renamed(names[spec.name]))
+        result.sheets_written.append(names[spec.name])
+    result.sheets_renamed = {base: name for base, name in names.items() if base != name}
     report = writer.save(target=out, backup=backup)
     result.written, result.backup = report.path, report.backup
     return result

@@ -16,6 +16,7 @@ import click
 
 from . import api
 from .errors import EhxlError
+from .report import renamed_note
 
 FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
                       help="text: a readable table; json: exactly one JSON document on stdout.")
@@ -203,8 +204,11 @@ def rollup(path: Path, as_of: str | None, out: Path | None, within: int | None, 
         click.echo(f"\n  {s['total']} actions: {s['complete']} complete, {s['overdue']} overdue, "
                    f"{s['due_soon']} due in the next {a.within} days")
         click.echo("  status: " + ", ".join(f"{k} {v}" for k, v in st.items() if v))
-    click.echo(f"  {a.errors} errors, {a.warnings} warnings (see the Validation sheet)")
+    validation = result.sheets_renamed.get("Validation", "Validation")
+    click.echo(f"  {a.errors} errors, {a.warnings} warnings (see the {validation} sheet)")
     click.echo(f"\nWrote {', '.join(result.sheets_written)} to {result.written}")
+    if result.sheets_renamed:
+        click.echo(renamed_note(result.sheets_renamed))
     if result.backup:
         click.echo(f"Previous version kept at {result.backup}")
 

@@ -25,7 +25,7 @@ from . import engine
 from .errors import EhxlError
 from .grid import SheetGrid, a1, split_a1
 from .report import (BORDER_COLOUR, LOOKS, Block, Chart, SheetSpec, block_address, chart_source, date_format,
-                     is_url, row_lines, style_blocks)
+                     is_url, place_sheets, renamed_note, row_lines, style_blocks)
 
 STATE_SHEET = "_ehxl"
 STATE_MARKER = "ehxl state 1"
@@ -249,15 +249,6 @@ def _board_sheet(book: Any, name: str, records: Records) -> Any:
     return sheet
 
 
-def _check_names(book: Any, specs: list[SheetSpec], records: Records) -> None:
-    """Refuse before writing anything if a staff sheet has the name of one of ehxl's."""
-    names = {s.name for s in book.sheets}
-    for spec in specs:
-        if spec.name in names and spec.name not in records.sheets:
-            raise EhxlError(f"this workbook already has a sheet named \"{spec.name}\" that ehxl did not create; "
-                            f"rename it and press the button again. Nothing was changed.")
-
-
 def _links(sheet: Any, spec: SheetSpec) -> None:
     """Each link back to a staff cell (or out to a web page), showing the cell's own text."""
     for r, row in enumerate(spec.rows, start=1):
@@ -329,11 +320,14 @@ def _rgb(hex_colour: str) -> tuple[int, int, int]:
 
 # ------------------------------------------------------------------ the buttons
 
-def _write(book: Any, specs: list[SheetSpec], records: Records) -> None:
-    _check_names(book, specs, records)
+def _write(book: Any, specs: list[SheetSpec], records: Records) -> dict[str, str]:
+    """Write ehxl's sheets, each beside (never over) a staff sheet of the same name; returns the new renamed ones."""
+    existing = [s.name for s in book.sheets]
+    names = place_sheets([s.name for s in specs], existing, records.sheets)
     for spec in specs:
-        render(book, spec, records)
+        render(book, spec.renamed(names[spec.name]), records)
     records.save()
+    return {base: name for base, name in names.items() if base != name and name not in existing}
 
 
 def validate(book: Any = None, as_of: date | str | None = None) -> engine.Analysis | None:
@@ -341,9 +335,12 @@ def validate(book: Any = None, as_of: date | str | None = None) -> engine.Analys
     def job(bk):
         records = Records(bk)
         analysis = _analyse(bk, as_of, records)
-        _write(bk, [s for s in engine.board_sheets(analysis, source=bk.name) if s.name == "Validation"], records)
+        names = place_sheets(["Validation"], [s.name for s in bk.sheets], records.sheets)
+        renamed = _write(bk, [s for s in engine.board_sheets(analysis, source=bk.name) if s.name == "Validation"],
+                         records)
+        note = f" {renamed_note(renamed)}" if renamed else ""
         _alert(bk, f"{analysis.errors} errors and {analysis.warnings} warnings in {len(analysis.actions)} actions; "
-                   f"see the Validation sheet.")
+                   f"see the {names['Validation']} sheet.{note}")
         return analysis
     return _run(book, job)
 
@@ -353,7 +350,9 @@ def rollup(book: Any = None, as_of: date | str | None = None) -> engine.Analysis
     def job(bk):
         records = Records(bk)
         analysis = _analyse(bk, as_of, records)
-        _write(bk, engine.board_sheets(analysis, source=bk.name), records)
+        renamed = _write(bk, engine.board_sheets(analysis, source=bk.name), records)
+        if renamed:
+            _alert(bk, renamed_note(renamed))
         return analysis
     return _run(book, job)
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Iterable
 
 from .grid import a1, column_index
 
@@ -141,6 +142,102 @@ class SheetSpec:
 
     def blank(self) -> int:
         return self.add_row()
+
+    def renamed(self, name: str) -> "SheetSpec":
+        """The same sheet under another name: its charts and links into itself follow it."""
+        if name == self.name:
+            return self
+        rows = [[_moved_cell(c, self.name, name) for c in row] for row in self.rows]
+        charts = [replace(ch, series=tuple(replace(s, categories=_moved_ref(s.categories, self.name, name),
+                                                   values=_moved_ref(s.values, self.name, name))
+                                           for s in ch.series)) for ch in self.charts]
+        return replace(self, name=name, rows=rows, charts=charts)
+
+
+def quote_sheet(name: str) -> str:
+    """A sheet name as a formula or link writes it: ``'Action plan'``, quotes doubled."""
+    return "'" + name.replace("'", "''") + "'"
+
+
+def _moved_ref(ref: str, old: str, new: str) -> str:
+    try:
+        sheet, _ = split_ref(ref)
+    except ValueError:
+        return ref
+    if sheet != old:
+        return ref
+    return quote_sheet(new) + ref[ref.rindex("!"):]
+
+
+def _moved_cell(cell: "Cell | None", old: str, new: str) -> "Cell | None":
+    if cell is None or not cell.link or is_url(cell.link):
+        return cell
+    moved = _moved_ref(cell.link, old, new)
+    return cell if moved == cell.link else replace(cell, link=moved)
+
+
+#: Excel's longest sheet name.
+MAX_SHEET_NAME = 31
+_OWN_NAME = re.compile(r"^(?P<base>.+) \(ehxl(?: (?P<n>\d+))?\)$", re.I)
+
+
+def place_sheets(wanted: Iterable[str], existing: Iterable[str], owned: Iterable[str]) -> dict[str, str]:
+    """The name each of ehxl's sheets takes in a workbook: its own name, or a free one beside a staff sheet.
+
+    A staff sheet is never overwritten and never blocks a roll-up: where a team
+    already has a sheet called ``Maturity``, ehxl's goes to ``Maturity (ehxl)``
+    (then ``Maturity (ehxl 2)``...), and a later run finds it again there
+    because ehxl's records say it owns that sheet.  Names compare as Excel
+    compares them, ignoring case.
+    """
+    taken = {n.casefold() for n in existing}
+    mine = {n.casefold(): n for n in owned}
+    placed: dict[str, str] = {}
+    used: set[str] = set()
+    for base in wanted:
+        name = _owned_name(base, mine, used) or _free_name(base, taken | used)
+        placed[base] = name
+        used.add(name.casefold())
+    return placed
+
+
+def renamed_note(renamed: dict[str, str]) -> str:
+    """One line saying which of the workbook's own sheets kept their names, and where ehxl's went instead."""
+    theirs = ", ".join(f'"{base}"' for base in renamed)
+    ours = ", ".join(f'"{name}"' for name in renamed.values())
+    if len(renamed) == 1:
+        return f"Your own sheet {theirs} is left as it is; ehxl wrote its sheet as {ours} instead."
+    return f"Your own sheets {theirs} are left as they are; ehxl wrote its sheets as {ours} instead."
+
+
+def _owned_name(base: str, mine: dict[str, str], used: set[str]) -> str | None:
+    """ehxl's existing sheet for ``base``: named ``base`` itself, else the lowest ``base (ehxl N)``."""
+    if base.casefold() in mine and base.casefold() not in used:
+        return mine[base.casefold()]
+    found = []
+    for folded, name in mine.items():
+        m = _OWN_NAME.match(name)
+        if m and folded not in used and _fits(base, m["base"]):
+            found.append((int(m["n"] or 1), name))
+    return min(found)[1] if found else None
+
+
+def _fits(base: str, written: str) -> bool:
+    """``written`` is ``base``, or ``base`` shortened to leave room for the suffix within 31 characters."""
+    return written.casefold() == base.casefold() or (len(written) < len(base) and
+                                                     base.casefold().startswith(written.casefold()))
+
+
+def _free_name(base: str, taken: set[str]) -> str:
+    if base.casefold() not in taken:
+        return base
+    n = 1
+    while True:
+        suffix = " (ehxl)" if n == 1 else f" (ehxl {n})"
+        name = base[:MAX_SHEET_NAME - len(suffix)].rstrip() + suffix
+        if name.casefold() not in taken:
+            return name
+        n += 1
 
 
 def row_lines(spec: SheetSpec, row: list) -> int:

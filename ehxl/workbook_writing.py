@@ -1229,6 +1229,10 @@ class WorkbookWriter:
                                if etree.QName(t.getparent()).localname != "rPh"))
         return out
 
+    def sheet_names(self) -> list[str]:
+        """Every sheet of the workbook (worksheets, chart sheets, macro sheets), in tab order."""
+        return [s.name for s in self._sheets()]
+
     def owned_sheets(self) -> list[str]:
         """Sheets ehxl created (from the records), by their current names."""
         return [s.name for s in self._sheets() if self._owns(s)]

@@ -113,3 +113,127 @@ def test_rollup_writes_board_sheets_with_text_kept_as_text(plan, tmp_path):
         for name in z.namelist():
             if name.startswith("xl/worksheets/") and name.endswith(".xml"):
                 assert b"<f>Devise" not in z.read(name) and b"<f>=Devise" not in z.read(name)
+
+
+# ------------------------------------------------------------------ staff sheets with ehxl's names
+
+BOARD = ("Summary", "Overdue", "Validation", "Maturity", "KPIs", "Audits")
+MATURITY_AREAS = (("Service delivery", 2), ("Workforce development", 1), ("Governance", 3))
+QUARTERS = (date(2015, 6, 30), date(2015, 9, 30), date(2015, 12, 31))
+
+
+def team_workbook(path):
+    """A team's workbook whose own sheets already use every name ehxl gives its sheets.
+
+    The team keeps notes on 'Summary', a to-chase list on 'Overdue', the lists
+    behind its status drop-down on 'Validation', and its self-assessment,
+    quarterly figures and audit grades on 'Maturity', 'KPIs' and 'Audits'.
+    """
+    from openpyxl import Workbook
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    wb = Workbook()
+    plan = wb.active
+    plan.title = "Plan"
+    plan.append(["Ref", "Action", "Owner", "Deadline", "Status"])
+    plan.append(["1.1", "Refresh the early help offer", "Rachel Price", "By 1.7.15.", "In progress"])
+    plan.append(["1.2", "Train staff in family assessments", "Sam Walsh", "31/12/2015", "Complete"])
+    wb.create_sheet("Summary").append(["Our notes for the locality meeting"])
+    wb.create_sheet("Overdue").append(["Chase Rachel about 1.1"])
+    lists = wb.create_sheet("Validation")
+    for word in ("Complete", "In progress", "Behind schedule"):
+        lists.append([word])
+    dropdown = DataValidation(type="list", formula1="=Validation!$A$1:$A$3")
+    plan.add_data_validation(dropdown)
+    dropdown.add("E2:E50")
+    grid = wb.create_sheet("Maturity")
+    grid.append(["Progress", 1, 2, 3, 4])
+    for area, level in MATURITY_AREAS:
+        row = [area, None, None, None, None]
+        row[level] = level
+        grid.append(row)
+    kpis = wb.create_sheet("KPIs")
+    kpis.append(["Case Type", *QUARTERS])
+    kpis.append(["Early Help/Level 2 Cases", 766, 1031, 1014])
+    kpis.append(["CiN Cases", 1813, 1705, 1753])
+    audits = wb.create_sheet("Audits")
+    audits.append(["Indicator", "0=MISSING", "1=POOR", "2=SATISFACTORY", "3=GOOD", "4=OUTSTANDING"])
+    audits.append(["Reviews", 1, 3, 7, 6, 0])
+    audits.append(["Outcomes", 0, 2, 10, 5, 0])
+    wb.save(path)
+    return path
+
+
+#: The only staff parts ehxl may touch when it adds sheets (see ehxl.workbook_writing).
+BOOKKEEPING = {"xl/workbook.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml", "xl/styles.xml",
+               "docProps/app.xml"}
+
+
+def _digests(path) -> dict[str, str]:
+    import hashlib
+
+    with zipfile.ZipFile(path) as z:
+        return {n: hashlib.sha256(z.read(n)).hexdigest() for n in z.namelist()}
+
+
+def _sheet_names(path) -> list[str]:
+    from ehxl.package import Package
+
+    return [s.name for s in Package.open(path).sheets()]
+
+
+def test_staff_sheets_with_ehxls_names_are_kept_and_ehxl_writes_beside_them(tmp_path):
+    from click.testing import CliRunner
+
+    from ehxl.cli import main
+
+    path = team_workbook(tmp_path / "team.xlsx")
+    staff = _digests(path)
+    res = CliRunner().invoke(main, ["rollup", str(path), "--as-of", "2015-11-02"])
+    assert res.exit_code == 0, res.output
+    ours = [f"{name} (ehxl)" for name in BOARD]
+    assert _sheet_names(path) == ["Plan", *BOARD, *ours, "_ehxl"]
+    after = _digests(path)
+    assert {n: after.get(n) for n in staff if n not in BOOKKEEPING} == \
+        {n: d for n, d in staff.items() if n not in BOOKKEEPING}        # every staff sheet byte for byte
+    said = [line for line in res.output.splitlines() if line.startswith("Your own")]
+    assert said == ['Your own sheets "Summary", "Overdue", "Validation", "Maturity", "KPIs", "Audits" are left as '
+                    'they are; ehxl wrote its sheets as "Summary (ehxl)", "Overdue (ehxl)", "Validation (ehxl)", '
+                    '"Maturity (ehxl)", "KPIs (ehxl)", "Audits (ehxl)" instead.']
+    assert "(see the Validation (ehxl) sheet)" in res.output
+
+
+def test_the_renamed_sheets_hold_the_teams_figures_and_charts_point_at_them(tmp_path):
+    import openpyxl
+
+    path = team_workbook(tmp_path / "team.xlsx")
+    result = api.rollup(path, as_of=AS_OF, backup=False)
+    doc = result.json("rollup")
+    assert doc["sheets_renamed"] == {name: f"{name} (ehxl)" for name in BOARD}
+    # read from the team's own sheets: two actions, 1.1 overdue (By 1.7.15: 124 days by 2 Nov 2015)
+    assert (doc["actions"]["total"], doc["actions"]["overdue"], doc["actions"]["complete"]) == (2, 1, 1)
+    assert {m["area"]: m["declared_level"] for m in doc["maturity"]} == dict(MATURITY_AREAS)
+    assert {k["measure"] for k in doc["kpis"]} == {"Early Help/Level 2 Cases", "CiN Cases"}
+    wb = openpyxl.load_workbook(path)
+    overdue = [row for row in wb["Overdue (ehxl)"].iter_rows(values_only=True) if "1.1" in row]
+    assert len(overdue) == 1 and 124 in overdue[0]
+    assert [r[0].value for r in wb["Overdue"].iter_rows()] == ["Chase Rachel about 1.1"]
+    with zipfile.ZipFile(path) as z:
+        charts = [z.read(n) for n in z.namelist() if n.startswith("xl/charts/chart")]
+    refs = b"".join(charts)
+    assert b"'KPIs (ehxl)'!$B$" in refs and b"'Audits (ehxl)'!$" in refs
+    assert b"<c:f>'KPIs'!" not in refs and b"<c:f>'Audits'!" not in refs
+
+
+def test_a_second_run_refreshes_ehxls_renamed_sheets_in_place(tmp_path):
+    path = team_workbook(tmp_path / "team.xlsx")
+    staff = _digests(path)
+    api.rollup(path, as_of=AS_OF, backup=False)
+    first = _digests(path)
+    names = _sheet_names(path)
+    result = api.rollup(path, as_of=AS_OF, backup=False)
+    assert result.sheets_written == [f"{name} (ehxl)" for name in BOARD]
+    assert _sheet_names(path) == names                     # no "(ehxl 2)": the same sheets, refreshed
+    assert _digests(path) == first                         # an identical run changes no part
+    assert {n: d for n, d in _digests(path).items() if n in staff and n not in BOOKKEEPING} == \
+        {n: d for n, d in staff.items() if n not in BOOKKEEPING}

@@ -98,19 +98,69 @@ def test_flag_button_refuses_where_excel_cannot_report_colours(xw, tmp_path):
     assert len(alerts) == 1 and "ehxl overdue --mark" in alerts[0]
 
 
+def _plan_with_staff_summary(path: Path, *, records: bool = False) -> Path:
+    """A plan whose team keeps its own 'Summary' sheet; ``records``: ehxl's buttons have written beside it before."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.title = "Plan"
+    wb.active.append(["Ref", "Action", "Owner", "Deadline", "Status"])
+    wb.active.append(["1.1", "Refresh the early help offer", "Rachel Price", "By 1.7.15.", "In progress"])
+    wb.create_sheet("Summary").append(["our own summary"])
+    if records:
+        for name in ("Summary (ehxl)", "Overdue", "Validation"):
+            wb.create_sheet(name).append([f"ehxl's {name} from the last press"])
+        state = wb.create_sheet("_ehxl")
+        for row in ([excel.STATE_MARKER, "Kept by ehxl"], ["kind", "sheet", "sheet id", "cell"],
+                    ["sheet", "Summary (ehxl)", None], ["sheet", "Overdue", None], ["sheet", "Validation", None]):
+            state.append(row)
+    wb.save(path)
+    return path
+
+
+def test_a_staff_sheet_named_summary_is_kept_and_the_button_writes_beside_it(xw, tmp_path):
+    book = book_from_file(xw, _plan_with_staff_summary(tmp_path / "team.xlsx"))
+    assert excel.rollup(book, as_of=AS_OF) is not None
+    actions = book.json()["actions"]
+    added = [a["args"][1] for a in actions if a["func"] == "addSheet"]
+    assert added == ["Summary (ehxl)", "Overdue", "Validation", "_ehxl"]
+    written_to = {a["sheet_position"] for a in actions if a["func"] in ("setValues", "clearContents", "clear")}
+    assert 1 not in written_to                                   # the team's Summary, second in the book
+    figures = {row[0]: row[1] for row in written(book, "Summary (ehxl)") if row and isinstance(row[0], str)}
+    assert (figures["All actions"], figures["Overdue (past deadline, not complete)"]) == (1, 1)
+    alerts = [a["args"][0] for a in actions if a["func"] == "alert"]
+    assert alerts == ['Your own sheet "Summary" is left as it is; ehxl wrote its sheet as "Summary (ehxl)" instead.']
+    records = next(a["values"] for a in actions if a["func"] == "setValues"
+                   and a["sheet_position"] == added.index("_ehxl") + 2)
+    assert ["sheet", "Summary (ehxl)", ""] in [row[:3] for row in records]
+
+
+def test_the_next_press_refreshes_ehxls_renamed_sheet_and_says_nothing(xw, tmp_path):
+    book = book_from_file(xw, _plan_with_staff_summary(tmp_path / "team.xlsx", records=True))
+    assert excel.rollup(book, as_of=AS_OF) is not None
+    actions = book.json()["actions"]
+    assert [a["args"][1] for a in actions if a["func"] == "addSheet"] == []
+    summary_position = 2                                         # Plan, Summary, Summary (ehxl), Overdue...
+    values = next(a["values"] for a in actions if a["func"] == "setValues" and a["sheet_position"] == summary_position)
+    assert values[0][0] == "Action plan summary"               # the title of ehxl's Summary sheet
+    assert not [a for a in actions if a["func"] == "setValues" and a["sheet_position"] == 1]
+    assert not [a for a in actions if a["func"] == "alert"]
+
+
 def test_a_problem_shows_as_an_alert_not_a_traceback(xw, tmp_path):
     from openpyxl import Workbook
 
     wb = Workbook()
     wb.active.title = "Plan"
     wb.active.append(["Ref", "Action", "Owner", "Deadline"])
-    wb.create_sheet("Summary").append(["our own summary"])
+    wb.create_sheet("_ehxl").append(["a sheet of the team's that happens to have ehxl's records name"])
     path = tmp_path / "clash.xlsx"
     wb.save(path)
     book = book_from_file(xw, path)
     assert excel.rollup(book, as_of=AS_OF) is None
     alerts = [a["args"][0] for a in book.json()["actions"] if a["func"] == "alert"]
-    assert len(alerts) == 1 and "Summary" in alerts[0] and "rename" in alerts[0] and "Nothing was changed" in alerts[0]
+    assert len(alerts) == 1 and "_ehxl" in alerts[0] and "rename" in alerts[0]
+    assert not [a for a in book.json()["actions"] if a["func"] in ("addSheet", "setValues")]
 
 
 def test_export_writes_the_module(tmp_path):
@@ -235,19 +285,25 @@ def test_pressing_roll_up_again_refreshes_the_same_sheets(xw, tmp_path):
     assert [after["_ehxl"].values.get((r, 2)) for r in (3, 4, 5)] == ["Validation", "KPIs", "Audits"]
 
 
-def test_a_clash_is_found_before_anything_is_written(xw, tmp_path):
+def test_the_validate_button_writes_beside_a_staff_validation_sheet_and_names_it(xw, tmp_path):
     from openpyxl import Workbook
 
     wb = Workbook()
     wb.active.title = "Plan"
-    for row in (["Ref", "Action", "Owner", "Deadline"], ["1", "Audit cases", "RP", "By 1.7.15"]):
+    for row in (["Ref", "Action", "Owner", "Deadline"], ["1", "Audit cases", "", "By 1.7.15"]):
         wb.active.append(row)
     wb.create_sheet("Validation").append(["our own notes"])
-    path = tmp_path / "clash.xlsx"
+    path = tmp_path / "lists.xlsx"
     wb.save(path)
     book = book_from_file(xw, path)
-    assert excel.rollup(book, as_of=AS_OF) is None
-    assert [a["func"] for a in book.json()["actions"]] == ["alert"]     # no Summary or Overdue half-written
+    assert excel.validate(book, as_of=AS_OF) is not None
+    actions = book.json()["actions"]
+    assert [a["args"][1] for a in actions if a["func"] == "addSheet"] == ["Validation (ehxl)", "_ehxl"]
+    assert not [a for a in actions if a.get("sheet_position") == 1 and a["func"] != "alert"]
+    alerts = [a["args"][0] for a in actions if a["func"] == "alert"]
+    # one finding: action 1 has no owner (no owner register, so nothing else is checked against one)
+    assert len(alerts) == 1 and alerts[0].startswith("1 errors and ")
+    assert 'see the Validation (ehxl) sheet. Your own sheet "Validation" is left as it is' in alerts[0]
 
 
 def test_settings_beside_the_saved_workbook_are_used(xw, tmp_path):

@@ -88,3 +88,67 @@ def test_date_format_for_each_kind_of_value():
     assert date_format(datetime(2015, 7, 1, 9, 30), "date") == "d mmm yyyy hh:mm"
     assert date_format(time(9, 30), "text") == "hh:mm"
     assert date_format("1 Jul 2015", "text") is None and date_format(12, "int") is None
+
+
+# ------------------------------------------------------------------ where ehxl's sheets go
+
+from ehxl.report import place_sheets  # noqa: E402
+
+
+BOARD = ["Summary", "Overdue", "Validation", "Maturity", "KPIs", "Audits"]
+
+
+def test_ehxl_sheets_take_their_own_names_where_they_are_free():
+    assert place_sheets(BOARD, ["Action plan", "Owners"], []) == {n: n for n in BOARD}
+
+
+def test_a_staff_sheet_of_the_same_name_sends_ehxls_beside_it_whatever_its_case():
+    placed = place_sheets(BOARD, ["Plan", "MATURITY", "summary", "Notes"], [])
+    assert placed == {"Summary": "Summary (ehxl)", "Overdue": "Overdue", "Validation": "Validation",
+                      "Maturity": "Maturity (ehxl)", "KPIs": "KPIs", "Audits": "Audits"}
+
+
+def test_the_next_free_number_when_the_first_free_name_is_a_staff_sheet_too():
+    assert place_sheets(["Summary"], ["Summary", "Summary (ehxl)", "summary (EHXL 2)"], []) == \
+        {"Summary": "Summary (ehxl 3)"}
+
+
+def test_a_later_run_finds_ehxls_renamed_sheet_again():
+    existing = ["Plan", "Maturity", "Summary", "Maturity (ehxl)", "Overdue", "Validation", "Summary (ehxl 2)"]
+    owned = ["Maturity (ehxl)", "Overdue", "Validation", "Summary (ehxl 2)"]
+    assert place_sheets(["Summary", "Overdue", "Validation", "Maturity"], existing, owned) == {
+        "Summary": "Summary (ehxl 2)", "Overdue": "Overdue", "Validation": "Validation",
+        "Maturity": "Maturity (ehxl)"}
+
+
+def test_ehxls_own_sheet_under_the_plain_name_is_refreshed_in_place():
+    assert place_sheets(["Summary"], ["Summary", "Summary (ehxl)"], ["Summary"]) == {"Summary": "Summary"}
+
+
+def test_a_long_name_is_cut_to_leave_room_within_excels_31_characters():
+    base = "Quarterly performance summary"                     # 29 characters
+    placed = place_sheets([base], [base], [])[base]
+    # 31 - len(" (ehxl)") = 24 characters of the name are kept: "Quarterly performance su"
+    assert placed == "Quarterly performance su (ehxl)" and len(placed) == 31
+    # found again on the next run although the name was cut
+    assert place_sheets([base], [base, placed], [placed]) == {base: placed}
+
+
+def test_renaming_a_spec_moves_its_chart_ranges_and_links_into_itself_only():
+    spec = SheetSpec("KPIs")
+    spec.add_row(Cell("Back to the plan", "link", link="'Action plan'!E6"),
+                 Cell("See below", "link", link="'KPIs'!A20"), Cell("web", "link", link="https://example.org"))
+    spec.charts.append(Chart("line", "Cases", (Series("Cases", "'KPIs'!$B$5:$I$5", "'KPIs'!$B$6:$I$6"),), "A10"))
+    moved = spec.renamed("KPIs (ehxl)")
+    assert moved.name == "KPIs (ehxl)" and spec.name == "KPIs"
+    assert [c.link for c in moved.rows[0]] == ["'Action plan'!E6", "'KPIs (ehxl)'!A20", "https://example.org"]
+    series = moved.charts[0].series[0]
+    assert (series.categories, series.values) == ("'KPIs (ehxl)'!$B$5:$I$5", "'KPIs (ehxl)'!$B$6:$I$6")
+    assert spec.charts[0].series[0].values == "'KPIs'!$B$6:$I$6"
+
+
+def test_a_quote_in_the_new_name_is_doubled():
+    spec = SheetSpec("Audits")
+    spec.charts.append(Chart("column", "Grades", (Series("Good", "'Audits'!$A$2:$A$3", "'Audits'!$B$2:$B$3"),),
+                             "D2"))
+    assert spec.renamed("Team's Audits").charts[0].series[0].values == "'Team''s Audits'!$B$2:$B$3"
