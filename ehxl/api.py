@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Callable, Mapping
 
-from . import config as cfg
+from .config import parse_as_of, toml_config  # noqa: F401  (part of the library's surface)
 from . import engine
-from .deadlines import DateKind, parse_date_text
 from .errors import EhxlError
 from .owners import OwnerRegister
 from .package import Package
@@ -46,20 +45,6 @@ class Result:
             doc["sheets_written"] = list(self.sheets_written)
             doc["sheets_renamed"] = dict(self.sheets_renamed)
         return doc
-
-
-def parse_as_of(text: str | date | None) -> date | None:
-    """``2026-11-22`` or a UK date such as ``22/11/2026``; None means today."""
-    if text is None or isinstance(text, date):
-        return text.date() if isinstance(text, datetime) else text
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        pass
-    parsed = parse_date_text(text)
-    if parsed.kind is DateKind.DEADLINE and parsed.date and not parsed.ambiguous:
-        return parsed.date
-    raise EhxlError(f"--as-of \"{text}\" is not a date; write it as 2026-11-22 or 22/11/2026.")
 
 
 def load_owners(path: str | Path) -> OwnerRegister:
@@ -117,17 +102,6 @@ def analyse_file(path: str | Path, *, as_of: date | None = None, within: int | N
                         "no header row with columns such as Action, Owner and Deadline). "
                         "Name the sheet's kind with --sheet \"NAME=action_plan\" or an ehxl.toml.", path=path)
     return analysis, pkg, writer
-
-
-def toml_config(path: Path) -> cfg.Config | None:
-    """The settings in an ``ehxl.toml`` beside the workbook, if there is one."""
-    toml = path.with_name("ehxl.toml")
-    if not toml.exists():
-        return None
-    conf, problems = cfg.from_toml(toml)
-    if problems:
-        raise EhxlError(problems[0].message, path=toml)
-    return conf
 
 
 def validate(path: str | Path, **kw) -> Result:
@@ -196,8 +170,8 @@ def install_macros(path: str | Path, *, sheet: str | None = None, out: str | Pat
     macros and ehxl's.  The buttons go on ``sheet``,
     by default the Summary sheet if ehxl has written one, else the action plan.
     """
-    from .excel import macros_source
     from .vba_project import project_modules, standard_module
+    from .workbook_macros import macros_source
 
     path = Path(path)
     pkg = Package.open(path)
@@ -251,11 +225,16 @@ TEMPLATE_FILES = {"action_plan": "action_plan.xlsx", "action_plan_macros": "acti
                   "maturity": "maturity.xlsx", "kpi": "kpi.xlsx", "audit": "audit.xlsx"}
 
 
+def template_path(name: str) -> Path:
+    """The installed copy of one of ehxl's templates."""
+    from importlib import resources
+
+    return Path(str(resources.files("ehxl.workbook_templates") / name))
+
+
 def new(kind: str, path: str | Path, *, force: bool = False) -> Path:
     """Copy one of ehxl's templates to ``path`` (refusing to overwrite unless ``force``)."""
     import shutil
-
-    from . import templates
 
     path = Path(path)
     if kind == "action_plan" and path.suffix.lower() == ".xlsm":
@@ -265,7 +244,7 @@ def new(kind: str, path: str | Path, *, force: bool = False) -> Path:
         path = path.with_suffix(Path(name).suffix)
     if path.exists() and not force:
         raise EhxlError("already exists; choose another name or add --force to overwrite it.", path=path)
-    source = templates.template_path(name)
+    source = template_path(name)
     tmp = path.with_name(f".~ehxl-{path.name}.tmp")
     shutil.copyfile(source, tmp)
     tmp.replace(path)

@@ -32,6 +32,7 @@ from pathlib import Path
 
 from . import rag
 from .deadlines import DateKind, parse_date_text
+from .errors import EhxlError
 from .findings import Finding, warning, where
 from .grid import SheetGrid, a1
 
@@ -173,3 +174,28 @@ def _as_date(value: object) -> date | None:
         return value
     parsed = parse_date_text(value)
     return parsed.date if parsed.kind is DateKind.DEADLINE else None
+
+
+def parse_as_of(text: str | date | None) -> date | None:
+    """``2026-11-22`` or a UK date such as ``22/11/2026``; None means today."""
+    if text is None or isinstance(text, date):
+        return text.date() if isinstance(text, datetime) else text
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        pass
+    parsed = parse_date_text(text)
+    if parsed.kind is DateKind.DEADLINE and parsed.date and not parsed.ambiguous:
+        return parsed.date
+    raise EhxlError(f"--as-of \"{text}\" is not a date; write it as 2026-11-22 or 22/11/2026.")
+
+
+def toml_config(path: Path) -> Config | None:
+    """The settings in an ``ehxl.toml`` beside the workbook, if there is one."""
+    toml = path.with_name("ehxl.toml")
+    if not toml.exists():
+        return None
+    conf, problems = from_toml(toml)
+    if problems:
+        raise EhxlError(problems[0].message, path=toml)
+    return conf

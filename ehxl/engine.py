@@ -8,14 +8,14 @@ and lays out ehxl's board sheets.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date
 from typing import Iterable, Mapping
 
 from . import actions as plans
 from . import config as cfg
-from . import rag, summary
-from .findings import Finding, Severity, count, error, sort_key
+from . import rollups, summary
+from .analysis import Analysis
+from .findings import Finding, error, sort_key
 from .grid import SheetGrid
 from .owners import OwnerRegister
 from .report import SheetSpec
@@ -23,43 +23,6 @@ from .report import SheetSpec
 OWNER_SHEETS = ("owners", "owner register", "owners register", "owner list")
 TARGET_SHEETS = ("targets", "kpi targets")
 _MIN_SCORE = 0.5
-
-
-@dataclass
-class Analysis:
-    """Everything ehxl worked out from one workbook."""
-
-    as_of: date
-    within: int
-    sheet_kinds: dict[str, str] = field(default_factory=dict)
-    plans: list[plans.Plan] = field(default_factory=list)
-    findings: list[Finding] = field(default_factory=list)
-    late: list[plans.Action] = field(default_factory=list)
-    soon: list[plans.Action] = field(default_factory=list)
-    summary: dict = field(default_factory=dict)
-    maturity: list[dict] = field(default_factory=list)
-    kpis: list[dict] = field(default_factory=list)
-    audits: list[dict] = field(default_factory=list)
-    legend: rag.Legend = rag.DEFAULT_LEGEND
-    register: OwnerRegister | None = None
-
-    @property
-    def actions(self) -> list[plans.Action]:
-        return [a for p in self.plans for a in p.actions]
-
-    @property
-    def errors(self) -> int:
-        return count(self.findings, Severity.ERROR)
-
-    @property
-    def warnings(self) -> int:
-        return count(self.findings, Severity.WARNING)
-
-    def overdue_json(self) -> list[dict]:
-        return [summary.action_row(a, self.as_of, late=True) for a in self.late]
-
-    def due_soon_json(self) -> list[dict]:
-        return [summary.action_row(a, self.as_of, late=False) for a in self.soon]
 
 
 def sheet_kind(grid: SheetGrid) -> str | None:
@@ -200,8 +163,6 @@ def register_from_grid(grid: SheetGrid) -> tuple[OwnerRegister | None, list[Find
 
 def _other_rollups(result: Analysis, grids: list[SheetGrid], config: cfg.Config, findings: list[Finding]) -> None:
     """Maturity, KPI and audit roll-ups, where those modules and sheets are present."""
-    from . import rollups
-
     rollups.run(result, grids, config, findings)
 
 
@@ -217,8 +178,6 @@ def board_sheets(analysis: Analysis, *, source: str) -> list[SheetSpec]:
                                   within=analysis.within),
         ]
     sheets.append(summary.validation_sheet(analysis.findings, as_of=analysis.as_of, source=source))
-    from . import rollups
-
     return sheets + rollups.sheets(analysis, source)
 
 

@@ -21,11 +21,13 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Callable
 
+from . import config as cfg
 from . import engine
 from .errors import EhxlError
 from .grid import SheetGrid, a1, split_a1
 from .report import (BORDER_COLOUR, LOOKS, Block, Chart, SheetSpec, block_address, chart_source, date_format,
                      is_url, place_sheets, renamed_note, row_lines, style_blocks)
+from .workbook_macros import macros_source
 
 STATE_SHEET = "_ehxl"
 STATE_MARKER = "ehxl state 1"
@@ -179,11 +181,9 @@ def _read_status_colours(sheet: Any, grid: SheetGrid) -> None:
 
 def _analyse(book: Any, as_of: date | str | None, records: Records) -> engine.Analysis:
     """The engine's analysis of the open book, with the settings of an ``ehxl.toml`` beside it if it is saved."""
-    from .api import parse_as_of, toml_config
-
     saved = Path(book.fullname)
-    config = toml_config(saved) if saved.is_absolute() else None
-    analysis = engine.analyse(read_grids(book, records), as_of=parse_as_of(as_of) if as_of else None, config=config)
+    config = cfg.toml_config(saved) if saved.is_absolute() else None
+    analysis = engine.analyse(read_grids(book, records), as_of=cfg.parse_as_of(as_of) if as_of else None, config=config)
     if engine.recognised_nothing(analysis):
         raise EhxlError("ehxl found no action plan, maturity grid, KPI or audit table in this workbook (no header "
                         "row with columns such as Action, Owner and Deadline). Add a sheet called Config with the "
@@ -404,13 +404,6 @@ def _colour_text(colour: Any) -> str:
 
 
 # ------------------------------------------------------------------ installing
-
-def macros_source() -> str:
-    """The VBA module the buttons call."""
-    from importlib import resources
-
-    return (resources.files("ehxl.macros") / "ehxl.bas").read_text(encoding="utf-8")
-
 
 def export_macros(directory: str | Path) -> Path:
     """Write ehxl.bas into ``directory`` for people who import it by hand (Alt+F11, File > Import)."""

@@ -6,17 +6,13 @@ and board sheets.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from . import config as cfg
+from .analysis import Analysis
 from .findings import Finding, warning, where
 from .grid import SheetGrid
 
-if TYPE_CHECKING:
-    from .engine import Analysis
 
-
-def run(result: "Analysis", grids: list[SheetGrid], config: cfg.Config, findings: list[Finding]) -> None:
+def run(result: Analysis, grids: list[SheetGrid], config: cfg.Config, findings: list[Finding]) -> None:
     by_kind: dict[str, list[SheetGrid]] = {}
     for grid in grids:
         kind = result.sheet_kinds.get(grid.name)
@@ -27,7 +23,7 @@ def run(result: "Analysis", grids: list[SheetGrid], config: cfg.Config, findings
     _audits(result, by_kind, findings)
 
 
-def sheets(result: "Analysis", source: str) -> list:
+def sheets(result: Analysis, source: str) -> list:
     """The Maturity, KPIs and Audits sheets for what the analysis found."""
     out = []
     if result.maturity:

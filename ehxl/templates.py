@@ -16,8 +16,9 @@ from __future__ import annotations
 import io
 import sys
 from datetime import datetime
-from importlib import resources
 from pathlib import Path
+
+from .api import install_macros, template_path  # noqa: F401  (template_path: where the shipped copies are)
 
 CREATED = datetime(2026, 1, 1, 9, 0, 0)
 NAMES = ("action_plan.xlsx", "maturity.xlsx", "kpi.xlsx", "audit.xlsx", "action_plan.xlsm")
@@ -28,11 +29,6 @@ AREAS = ["Service delivery", "Integrated service delivery", "Workforce developme
          "Integrated performance management", "Quality assurance", "Communication and engagement", "Governance"]
 INDICATORS = ["Response to initial contact", "Assessment quality", "Care plan", "Reviews",
               "Management oversight and Supervision", "Outcomes"]
-
-
-def template_path(name: str) -> Path:
-    """The installed copy of a template."""
-    return Path(str(resources.files("ehxl.workbook_templates") / name))
 
 
 def build(name: str) -> bytes:
@@ -55,12 +51,10 @@ def _with_buttons(xlsx: bytes) -> bytes:
     """The action-plan template with ehxl's module and buttons, installed the way a manager's plan would be."""
     import tempfile
 
-    from . import api
-
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(tmp) / "action_plan.xlsx"
         source.write_bytes(xlsx)
-        result = api.install_macros(source, backup=False)
+        result = install_macros(source, backup=False)
         return result.written.read_bytes()
 
 

@@ -144,3 +144,10 @@ _IDENT = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,30}")
 def is_code_name(name: str | None) -> bool:
     """A name VBA accepts for a document module (what Excel calls a sheet's or workbook's code name)."""
     return bool(name) and _IDENT.fullmatch(name) is not None
+
+
+def macros_source() -> str:
+    """The VBA module the buttons call."""
+    from importlib import resources
+
+    return (resources.files("ehxl.macros") / "ehxl.bas").read_text(encoding="utf-8")
