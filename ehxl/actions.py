@@ -10,10 +10,13 @@ the reader expects the quirks DOMAIN.md lists rather than a template:
 * the header repeated mid-table (a Word table pasted across pages) is skipped;
 * a theme row (``1. Theme: ...``, merged across or not) sets the theme of the
   rows below it;
-* group columns (matrix area, priority) written once are filled down;
-* a row with no reference and no owner continues the action above it (Word
-  split the cell across a page break): its text is appended, so "By" and
-  "1.4.15." become "By 1.4.15.";
+* a group column (matrix area, theme, priority) written once is filled down
+  until a theme row or a new value in it starts another block; per-action
+  fields (level, status, deadline, owner, progress, update) are never filled
+  down, so a blank there stays a blank and is reported, not invented;
+* a row with no reference, owner, status, level or new group value continues
+  the action above it (Word split the cell across a page break): its text is
+  appended, so "By" and "1.4.15." become "By 1.4.15.";
 * legend rows under the table ("Green – Complete") set what colours mean;
 * HTML fragments (``<p>``, ``<ul>``) are turned into plain lines.
 
@@ -75,7 +78,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "quarter_completed": ("quarter completed", "date completed", "completed"),
 }
 
-#: Fields whose blank cells take the value above (a group written once).
+#: Group fields: a blank cell takes the value above within the same theme or area block.  Nothing else is
+#: filled down: a blank level, status or deadline belongs to that action alone.
 FILL_DOWN = ("theme",)
 
 #: Headers that start this way are updates ("Progress As at 2.11.15").
@@ -380,7 +384,7 @@ class _RowReader:
             return
         if self._is_theme_row(texts):
             self.theme = theme_name(next(iter(texts.values())))
-            self.group.pop("theme", None)
+            self.group.clear()
             return
         values = {fld: cell_text(self.grid.value(r, c)) for fld, c in self.cols.items()}
         if not any(values.values()):
@@ -428,11 +432,17 @@ class _RowReader:
     def _is_continuation(self, values: dict[str, str]) -> bool:
         if not self.actions:
             return False
-        if values.get("ref") or values.get("owner") or values.get("status"):
+        if values.get("ref") or values.get("owner") or values.get("status") or values.get("level"):
+            return False
+        if self._starts_group(values):
             return False
         if "ref" not in self.cols and values.get(self._lead_field()):
             return False
         return True
+
+    def _starts_group(self, values: dict[str, str]) -> bool:
+        """A row naming a new matrix area or theme is an action of that area, never the tail of the one above."""
+        return any(values.get(fld) and values[fld] != self.group.get(fld) for fld in FILL_DOWN)
 
     def _lead_field(self) -> str:
         return min(self.cols, key=lambda f: self.cols[f])
@@ -444,16 +454,7 @@ class _RowReader:
                 act.texts[fld] = (act.texts.get(fld, "") + joiner + text).strip()
 
     def _new_action(self, r: int, values: dict[str, str]) -> Action:
-        for fld in FILL_DOWN:
-            if fld in self.cols:
-                if values.get(fld):
-                    self.group[fld] = values[fld]
-                else:
-                    values[fld] = self.group.get(fld, "")
-        level_text = values.get("level", "")
-        if not level_text and not values.get("ref") and self.actions and "level" in self.cols:
-            prev = self.actions[-1]
-            values["level"] = prev.texts.get("level", "")
+        self._fill_groups(values)
         act = Action(sheet=self.grid.name, row=r)
         act.texts = {k: v for k, v in values.items() if v}
         act.cells = {fld: f"{letters}{r}" for fld, letters in self.letters.items()}
@@ -463,6 +464,16 @@ class _RowReader:
         if "theme" in self.cols and values.get("theme"):
             act.theme = clean_text(values["theme"]).split("\n")[0]
         return act
+
+    def _fill_groups(self, values: dict[str, str]) -> None:
+        """Blank group cells take the block's value; a written one starts a new block."""
+        for fld in FILL_DOWN:
+            if fld not in self.cols:
+                continue
+            if values.get(fld):
+                self.group[fld] = values[fld]
+            else:
+                values[fld] = self.group.get(fld, "")
 
     def _row_fill(self, r: int) -> str | None:
         """Without a status column, the first RAG-coloured cell of the row carries the status."""
@@ -559,7 +570,7 @@ def _short(text: str, n: int = 60) -> str:
 # --------------------------------------------------------------- validation
 
 def validate(plan: Plan, *, as_of: date, register: OwnerRegister | None = None) -> list[Finding]:
-    """Owners, deadlines, statuses and references: every problem with its cell."""
+    """Owners, deadlines, statuses, references and updates: every problem with its cell."""
     out = list(plan.findings)
     seen: dict[str, Action] = {}
     for act in plan.actions:
@@ -578,7 +589,33 @@ def validate(plan: Plan, *, as_of: date, register: OwnerRegister | None = None) 
                                  f"(first in row {first.row}); give each action its own reference."))
             else:
                 seen[key] = act
+    out += _check_updates(plan)
     return out
+
+
+def _needs_update(act: Action) -> bool:
+    """Red or amber by what a person sees; a complete action (100%, a completed date) owes no explanation."""
+    return act.status in ("red", "amber") and not act.complete
+
+
+def _check_updates(plan: Plan) -> list[Finding]:
+    """Boards ask for an explanation beside every red and amber action: a blank update is a finding.
+
+    Only the update column counts as commentary (update, "Progress As at ...",
+    achievement to date, comments); a progress % or a status word explains nothing.
+    """
+    red_amber = [a for a in plan.actions if _needs_update(a)]
+    if not red_amber:
+        return []
+    if "update" not in plan.columns:
+        cell = a1(plan.header_row, min(plan.columns.values()))
+        return [warning("update-missing", plan.sheet, cell, plan.header_row,
+                        f"{where(plan.sheet, cell)}: the plan has red or amber actions but no update or "
+                        f"progress-notes column; add one (for example 'Progress update') so each can be explained.")]
+    return [warning("update-missing", a.sheet, a.cell("update"), a.row,
+                    f"{where(a.sheet, a.cell('update'))}: {a.label} is {a.status} but has no update; boards ask "
+                    f"for an explanation beside every red and amber action.")
+            for a in red_amber if not a.update.strip()]
 
 
 def _check_owner(act: Action, register: OwnerRegister | None) -> list[Finding]:

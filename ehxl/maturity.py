@@ -14,7 +14,10 @@ levels:
 
 Areas are matched loosely between plan and grid (see :func:`match_area`); a
 name that finds no partner and a declared level that differs from the computed
-one are findings, never silent.
+one are findings, never silent.  Levels are never invented: an area none of
+whose actions gives a level has no computed level (``None``, JSON null) and a
+``maturity-level-missing`` warning at its actions' level cells, so a declared
+level beside it is reported as unchecked rather than passed.
 """
 from __future__ import annotations
 
@@ -50,7 +53,7 @@ _STOP_WORDS = {"and", "the", "of", "for", "in", "a", "an"}
 
 @dataclass(frozen=True)
 class ActionLevel:
-    """One action's progress level, as the action-plan reader found it (area already filled down)."""
+    """One action's progress level as the plan writes it (the area filled down, the level never)."""
 
     area: str
     level: int | None
@@ -432,7 +435,7 @@ def maturity_rollup(action_levels: Iterable[ActionLevel], declared: Iterable[Dec
     computed_level([], method)  # rejects an unknown method before any work
     findings: list[Finding] = []
     groups: dict[str, dict] = {}
-    for a in action_levels:
+    for index, a in enumerate(action_levels):
         level = _valid_level(a, findings)
         name = " ".join(str(a.area or "").split())
         if not name:
@@ -441,8 +444,10 @@ def maturity_rollup(action_levels: Iterable[ActionLevel], declared: Iterable[Dec
                                         f"{where(a.sheet, a.cell)} gives a progress level but no matrix "
                                         f"area is written above it."))
             continue
-        g = groups.setdefault(_norm_words(name), {"area": name, "first": a, "actions": 0, "levels": []})
+        g = groups.setdefault(_norm_words(name), {"area": name, "first": a, "actions": 0, "levels": [],
+                                                  "placed": []})
         g["actions"] += 1
+        g["placed"].append((index, a))
         if level is not None:
             g["levels"].append(level)
 
@@ -461,6 +466,8 @@ def maturity_rollup(action_levels: Iterable[ActionLevel], declared: Iterable[Dec
             findings.append(warning("maturity-area-unmatched", first.sheet, first.cell, first.row,
                                     f"Matrix area '{g['area']}' (first at {where(first.sheet, first.cell)}) "
                                     f"is not in the summary grid ({', '.join(grid_names)})."))
+        if not g["levels"]:
+            findings.append(_no_level(g["area"], g["placed"], d))
         rows.append(_row(g["area"], g["levels"], g["actions"], d, method, first))
     claimed = set(pairs.values())
     for d in grid_areas.values():
@@ -480,6 +487,44 @@ def maturity_rollup(action_levels: Iterable[ActionLevel], declared: Iterable[Dec
                 f"but its {row['actions_with_level']} action level(s) give {row['computed_level']} "
                 f"({LEVELS[row['computed_level']]}) by {method}."))
     return rows, findings
+
+
+def _level_ranges(placed: list[tuple[int, ActionLevel]]) -> list[tuple[str, str, int]]:
+    """(sheet, range, first row) of the level cells, one range per run of consecutive actions in one column."""
+    runs: list[list[tuple[int, ActionLevel]]] = []
+    for index, a in placed:
+        if runs and _follows(runs[-1][-1], (index, a)):
+            runs[-1].append((index, a))
+        else:
+            runs.append([(index, a)])
+    out = []
+    for run in runs:
+        first, last = run[0][1], run[-1][1]
+        out.append((first.sheet, first.cell if first is last else f"{first.cell}:{last.cell}", first.row))
+    return out
+
+
+def _follows(before: tuple[int, ActionLevel], after: tuple[int, ActionLevel]) -> bool:
+    """The next action of the plan, in the same level column (rows between are its continuation rows)."""
+    (i, a), (j, b) = before, after
+    return j == i + 1 and a.sheet == b.sheet and split_a1(a.cell)[1] == split_a1(b.cell)[1]
+
+
+def _no_level(area: str, placed: list[tuple[int, ActionLevel]], d: DeclaredLevel | None) -> Finding:
+    """``maturity-level-missing`` for an area whose actions give no level, at their level cells."""
+    ranges = _level_ranges(placed)
+    sheet, cell, row = ranges[0]
+    places = ", ".join(where(s, c) for s, c, _ in ranges)
+    if len(placed) == 1:
+        who, fix = f"the only action in '{area}' has no progress level", "give it"
+    else:
+        who, fix = f"no action in '{area}' has a progress level", "give each action"
+    message = (f"{places}: {who}, so ehxl cannot work out the area's level; {fix} a level from 1 (Basic) "
+               f"to 4 (Maturity).")
+    if d is not None:
+        message += (f" The summary grid declares level {d.level} ({LEVELS[d.level]}) at {where(d.sheet, d.cell)}, "
+                    f"which cannot be checked until then.")
+    return warning("maturity-level-missing", sheet, cell, row, message)
 
 
 def _row(area: str, levels: list[int], actions: int, d: DeclaredLevel | None, method: str,
@@ -530,18 +575,27 @@ def _verdict(row: dict) -> str:
         return "No level given"
     if row["declared_level"] is None:
         return "Not in the summary grid"
+    if row["computed_level"] is None and not row["actions"]:
+        return "No actions in the plan"
     if row["computed_level"] is None:
-        return "No action levels in the plan"
+        return "Not checked: no action has a level"
     if row["agrees"]:
         return "Agrees"
     return f"Differs: declared {row['declared_level']}, computed {row['computed_level']}"
+
+
+def _computed_cell(row: dict) -> Cell:
+    """The computed level, or why there is none: a blank would read as a level nobody worked out."""
+    if row["computed_level"] is not None:
+        return Cell(row["computed_level"], "int")
+    return Cell("no level given" if row["actions"] else "no actions", "wrap")
 
 
 def maturity_sheet(rollup: list[dict], *, as_of: date, source: str) -> SheetSpec:
     """The ``Maturity`` sheet: the areas x levels grid with declared and computed marked, then actions per level and a chart."""
     method = rollup[0]["method"] if rollup else "median"
     spec = SheetSpec(SHEET_NAME, page_header=f"ehxl maturity matrix - as of {as_of:%d %b %Y}",
-                     widths={1: 38, 2: 18, 3: 18, 4: 18, 5: 18, 6: 10, 7: 10, 8: 9, 9: 30})
+                     widths={1: 38, 2: 18, 3: 18, 4: 18, 5: 18, 6: 10, 7: 14, 8: 9, 9: 36})
     spec.add_row(Cell("Maturity matrix: declared and computed levels", "title"))
     spec.add_row(Cell(f"As of {as_of:%d %b %Y} - source: {source} - computed level: {method} of the "
                       f"actions' progress levels, rounded down", "subtitle"))
@@ -558,10 +612,11 @@ def maturity_sheet(rollup: list[dict], *, as_of: date, source: str) -> SheetSpec
         area = Cell(row["area"], "link", f"{_quote(row['sheet'])}!{row['cell']}") if row.get("cell") else \
             Cell(row["area"], "text")
         spec.add_row(area, *(_mark(lv, row) for lv in LEVELS),
-                     Cell(row["declared_level"], "int"), Cell(row["computed_level"], "int"),
+                     Cell(row["declared_level"], "int"), _computed_cell(row),
                      Cell(row["actions"], "int"), Cell(_verdict(row), "text"))
     spec.add_row(Cell("Levels: " + ", ".join(f"{lv} {n}" for lv, n in LEVELS.items())
-                      + ". Amber: the declared level differs from the plan's actions.", "note"))
+                      + ". Amber: the declared level differs from the plan's actions. Blue: declared, but no "
+                      "action level to check it against.", "note"))
     spec.blank()
     spec.add_row(Cell("Actions per progress level", "bold"))
     count_head = spec.add_row(Cell("Area", "header"), *(Cell(f"Level {lv}", "header") for lv in LEVELS))

@@ -22,6 +22,9 @@ hand from the table in this docstring-free layout:
     15  2.4  RP & SW                       June 2016            grey   (word Not started)
     16  2.4  NH                            By 1.6.16            none
     18-20 legend: Green – Complete / Amber – In progress / Red – Behind schedule
+
+``levels_plan`` follows seed 001 (Coventry's plan and maturity matrix): progress levels per action with
+gaps, and one matrix area none of whose actions has a level.
 """
 from __future__ import annotations
 
@@ -100,5 +103,60 @@ def derby_like_plan(path: Path, *, words: bool = False) -> Path:
                 ("Sam Walsh", "SW", "Performance Officer", None),
                 ("Early Help management team", "EHMT", "Team", None)):
         owners.append(list(row))
+    wb.save(path)
+    return path
+
+
+LEVELS_HEADER = ["Action No.", "Matrix area", "Description", "Lead", "Timescale", "Progress level", "RAG",
+                 "Progress update"]
+#: Seed 001's layout (Coventry): the matrix area written once per area, a progress level per action, left blank
+#: where the plan gives none, and one whole area (Workforce development) with no level at all.
+LEVELS_ROWS = {
+    4: ("1", "Service delivery", "Strengthening Families phase 2", "Louison Ricketts", "June 2016", 3,
+        "In progress", "Phase 2 started in January"),
+    5: (None, None, "Second payment-by-results claim", "Stuart Hunter", "September 16", None, "In progress",
+        "27 families claimed so far"),
+    6: ("2", None, "Acting Early - school age", "Christina Walding", "July 2016", 1, "In progress",
+        "4 secondary schools interested"),
+    7: ("3", None, "Acting Early 0-5", "Amanda Reynolds", "March 17", None, "In progress", "11 sites running"),
+    8: ("4", None, "Connecting Communities phase 1", "Amanda Reynolds", "September 17", 1, "Complete",
+        "Approved by cabinet"),
+    9: (None, "Workforce development", "Ignite - Willenhall hub pilot", "Grace Haynes", "June 17", None,
+        "Behind schedule", "Pilot delayed by staffing"),
+    10: ("5", None, "Workforce development strategy", "Andrew Brunt", "June 17", None, "In progress",
+         "5 social workers recruited"),
+    11: ("6", None, "Training plan for practitioners", "Andrew Brunt", "March 17", None, "Complete",
+         "Plan agreed"),
+    12: ("7", "Governance", "Terms of reference for the Early Help Board", "Sue Frossell", "June 2016", 2,
+         "Complete", "Agreed in December"),
+    13: ("8", None, "Merge the Early Help and Troubled Families boards", "Sue Frossell", "December 16",
+         "Level 3", "In progress", "Proposal drafted"),
+}
+#: The self-assessment grid on its own sheet: the level's number under its column.
+LEVELS_DECLARED = [("Service delivery", 2), ("Workforce development", 2), ("Governance", 2)]
+
+
+def levels_plan(path: Path) -> Path:
+    """A maturity plan (sheet 'Plan', levels in column F) and its 'Maturity matrix' grid (levels in B-E, rows 4-6)."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Plan"
+    ws["A1"] = "Early Help and Prevention Action Plan 2015 - 2018"
+    for c, h in enumerate(LEVELS_HEADER, 1):
+        ws.cell(3, c, h)
+    for r, values in LEVELS_ROWS.items():
+        for c, v in enumerate(values, 1):
+            if v is not None:
+                ws.cell(r, c, v)
+    grid = wb.create_sheet("Maturity matrix")
+    grid["A1"] = "Self-assessment against the Early Help maturity matrix"
+    grid.append([])
+    grid.append(["Progress", 1, 2, 3, 4])
+    for area, level in LEVELS_DECLARED:
+        row = [area, None, None, None, None]
+        row[level] = level
+        grid.append(row)
     wb.save(path)
     return path

@@ -66,6 +66,7 @@ def test_header_found_below_title_rows_and_blank_ref_column_inferred():
 
 
 def test_group_column_filled_down_and_sub_rows_with_an_owner_are_actions():
+    """The matrix area is a group column and is filled down; the progress level is the action's own and is not."""
     g = grid_of("Coventry", {
         1: ["Matrix area", "Progress level", "Action No.", "Description", "Lead", "Timescale"],
         2: ["SERVICE DELIVERY", 3, 1, "Strengthening Families", "Louison Ricketts – Service Manager", "June 2016"],
@@ -77,7 +78,9 @@ def test_group_column_filled_down_and_sub_rows_with_an_owner_are_actions():
     plan = actions.read_action_plan(g)
     assert [(a.row, a.ref, a.theme, a.level) for a in plan.actions] == [
         (2, "1", "SERVICE DELIVERY", 3),
-        (3, None, "SERVICE DELIVERY", 3),     # a sub-action of 1: its own lead and date, the level of its action
+        # a sub-action of 1 with its own lead and date but no level written: ehxl used to copy 3 down from row 2,
+        # inventing a level the plan never gave; a blank level stays blank (issue 10)
+        (3, None, "SERVICE DELIVERY", None),
         (4, "2", "SERVICE DELIVERY", 3),
         (6, "13", "GOVERNANCE", 2),
     ]
@@ -183,3 +186,79 @@ def test_sheet_without_a_plan_is_not_read():
     g = grid_of("Notes", {1: ["Minutes of the board"], 2: ["Attendees", "Apologies"]})
     assert actions.read_action_plan(g) is None
     assert actions.looks_like_action_plan(g) == 0.0
+
+
+# ----------------------------------------------------------- fill-down (issue 10)
+
+def test_only_the_group_column_is_filled_down_and_only_within_its_block():
+    g = grid_of("Plan", {
+        1: ["Ref", "Matrix area", "Action", "Lead", "Timescale", "Progress level", "Status"],
+        2: ["1", "Service delivery", "Strengthening Families", "LR", "June 2016", 3, "In progress"],
+        3: [None, None, "Second claim", "SH", "September 16", None, None],
+        4: ["2", None, "Family Information Service offer", None, None, 1, None],
+        5: [None, "Workforce development", "Ignite hub pilot", None, None, None, None],
+        6: ["3", None, "Training plan", "AB", "June 17", None, "Behind schedule"],
+        7: ["4. Theme: Governance"],
+        8: ["4", None, "Board terms of reference", "SF", "June 2016", 2, "Complete"],
+    })
+    g.merged.append((7, 1, 7, 7))
+    plan = actions.read_action_plan(g)
+    got = [(a.row, a.ref, a.theme, a.level, a.owner_text, a.status, a.deadline_text) for a in plan.actions]
+    assert got == [
+        (2, "1", "Service delivery", 3, "LR", "amber", "June 2016"),
+        # a sub-row: the area is filled down; its blank level, status and deadline are its own, not row 2's
+        (3, None, "Service delivery", None, "SH", None, "September 16"),
+        (4, "2", "Service delivery", 1, "", None, ""),
+        # a new area with no number, lead or status starts an action: it is not the rest of action 2,
+        # and takes no level from row 4 across the change of area
+        (5, None, "Workforce development", None, "", None, ""),
+        (6, "3", "Workforce development", None, "AB", "red", "June 17"),
+        # the theme row ends the Workforce development block: the blank area below it is Governance
+        (8, "4", "Governance", 2, "SF", "green", "June 2016"),
+    ]
+    found = {(f.rule, f.cell) for f in actions.validate(plan, as_of=AS_OF)}
+    assert {("owner-missing", "D4"), ("owner-missing", "D5"), ("deadline-missing", "E4"), ("deadline-missing", "E5"),
+            ("status-missing", "G3"), ("status-missing", "G4"), ("status-missing", "G5")} <= found
+
+
+# ----------------------------------------------------------- update-missing (issue 10)
+
+def test_red_and_amber_actions_without_an_update_are_reported_at_the_update_cell():
+    g = grid_of("Plan 2020-21", {
+        1: ["Prevention Team Action Plan 2020-21"],
+        3: ["Ref", "Action", "Owner", "Deadline", "RAG", "Progress %", "Comments / Updates"],
+        4: ["1.1", "Agree the data set", "RP", "31/03/2021", "In progress", 0.5, "Draft shared"],
+        5: ["1.2", "Feedback surveys", "RP", "31/03/2021", "Behind schedule", 0.2, None],
+        6: ["1.3", "Audit tool", "RP", "31/03/2021", None, 0.3, "   "],
+        7: ["1.4", "Newsletter", "RP", "31/03/2021", "Complete", 1.0, None],
+        8: ["1.5", "Hub launch", "RP", "31/03/2021", None, None, None],
+        9: [None, None, None, None, None, None, "Delayed by the cyber-attack"],
+        10: ["1.6", "Outcomes plan", "RP", "31/03/2021", "Not started", None, None],
+        11: ["1.7", "Staff training", "RP", "31/03/2021", "In progress", 1.0, None],
+    }, fills={(6, 5): "FFC000", (8, 5): "FF0000"})
+    plan = actions.read_action_plan(g)
+    missing = [f for f in actions.validate(plan, as_of=AS_OF) if f.rule == "update-missing"]
+    # 1.1 amber with an update; 1.2 red (word), none: G5; 1.3 amber (fill), only spaces: G6; 1.4 green;
+    # 1.5 red (fill), its update continues on row 9 after a page break; 1.6 grey; 1.7 amber but 100%: complete
+    assert [(f.cell, f.row, f.severity.value) for f in missing] == [("G5", 5, "warning"), ("G6", 6, "warning")]
+    assert missing[0].message == ("'Plan 2020-21'!G5: action 1.2 is red but has no update; boards ask for an "
+                                  "explanation beside every red and amber action.")
+    assert "action 1.3 is amber" in missing[1].message
+
+
+def test_a_plan_with_red_or_amber_actions_and_no_update_column_is_reported_once_at_its_header():
+    rows = {
+        2: [None, "Ref", "Action", "Owner", "Deadline", "Status", "Progress (%)"],
+        3: [None, "1", "Write strategy", "RP", "31/03/2016", "In progress", 0.4],
+        4: [None, "2", "Launch hub", "RP", "31/03/2016", "Behind schedule", 0.1],
+        5: [None, "3", "Map resources", "RP", "31/03/2016", "Complete", 1.0],
+    }
+    plan = actions.read_action_plan(grid_of("Plan", rows))
+    missing = [f for f in actions.validate(plan, as_of=AS_OF) if f.rule == "update-missing"]
+    # the table starts in column B; a progress % column is not commentary
+    assert [(f.sheet, f.cell, f.row) for f in missing] == [("Plan", "B2", 2)]
+    assert missing[0].message == ("'Plan'!B2: the plan has red or amber actions but no update or progress-notes "
+                                  "column; add one (for example 'Progress update') so each can be explained.")
+    all_done = {**rows, 3: rows[3][:5] + ["Complete", 1.0], 4: rows[4][:5] + ["Complete", 1.0]}
+    plan = actions.read_action_plan(grid_of("Plan", all_done))
+    assert not [f for f in actions.validate(plan, as_of=AS_OF) if f.rule == "update-missing"]

@@ -79,6 +79,8 @@ def test_validate_findings_name_sheet_and_cell(plan):
         ("duplicate-ref", "error", "A16", 16),
         ("status-missing", "warning", "F16", 16),
     }
+    # no update-missing: every red and amber action (1.1, 1.3, 2.1, 2.2, 2.3) has a "Progress As at 2.11.15"
+    # entry; the two 2.4s have none, but one is grey (not started) and the other has no status at all
     assert (doc["errors"], doc["warnings"]) == (3, 3)
     for f in doc["findings"]:
         assert f["sheet"] == "Action plan"

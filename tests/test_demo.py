@@ -42,6 +42,19 @@ def test_demo_derby_overdue_worked_out_by_hand(demo_dir):
     assert [r["ref"] for r in doc["due_soon"]] == ["2.3"]
 
 
+def test_demo_derby_red_and_amber_actions_without_an_update(demo_dir):
+    from datetime import date
+
+    from ehxl import api
+
+    doc = api.validate(demo_dir / "derby-early-help-action-plan-2015-16.xlsx", as_of=date(2015, 11, 2)).json("validate")
+    # rows: header 4, theme 5, 1.1-1.4 in 6, 7, 9, 10 (8 continues 1.2), theme 11, 2.1-2.3 in 12-14, header again 15,
+    # theme 16, 3.1-3.4 in 17-20, theme 21, 4.1 22, 4.4 23, 4.6 24, 6.x from 26: of the red and amber actions only
+    # 4.4 (amber) has an empty "Progress As at 2.11.15"; 4.6 has none either but no RAG colour
+    missing = [(f["cell"], f["severity"]) for f in doc["findings"] if f["rule"] == "update-missing"]
+    assert missing == [("G23", "warning")]
+
+
 def test_libreoffice_opens_the_demo_with_its_charts(demo_dir, tmp_path):
     soffice = shutil.which("soffice")
     if not soffice:

@@ -274,17 +274,22 @@ def test_rollup_median_on_the_coventry_plan():
     assert qa["by_level"] == {"1": 0, "2": 0, "3": 0, "4": 0}
     wd = by_area(rows)["WORKFORCE DEVELOPMENT"]
     assert (wd["actions"], wd["computed_level"], wd["computed_label"]) == (2, 2, "Early progress")
-    assert findings == []
+    # Quality assurance's one action (row 40) gives no level: no computed level, and said so at B40
+    assert [(f.rule, f.severity.value, f.sheet, f.cell) for f in findings] == [
+        ("maturity-level-missing", "warning", PLAN, "B40")]
+    assert findings[0].message.startswith(f"'{PLAN}'!B40: the only action in 'QUALITY ASSURANCE' has no progress level")
+    assert "declares level 2 (Early progress) at 'Matrix'!C12" in findings[0].message
 
 
 def test_rollup_min_and_mean_on_the_coventry_plan():
     rows, findings = maturity_rollup(plan_levels(), declared_levels(), method="min")
     assert by_area(rows)["SERVICE DELIVERY"]["computed_level"] == 1
-    assert [(f.rule, f.sheet, f.cell) for f in findings] == [("maturity-mismatch", "Matrix", "C8")]
-    assert "declared at level 2" in findings[0].message and "give 1" in findings[0].message
+    assert [(f.rule, f.sheet, f.cell) for f in findings] == [("maturity-level-missing", PLAN, "B40"),
+                                                             ("maturity-mismatch", "Matrix", "C8")]
+    assert "declared at level 2" in findings[1].message and "give 1" in findings[1].message
     rows, findings = maturity_rollup(plan_levels(), declared_levels(), method="mean")
     assert by_area(rows)["SERVICE DELIVERY"]["computed_level"] == 2      # 10 / 5 = 2.0
-    assert findings == []
+    assert [f.rule for f in findings] == ["maturity-level-missing"]     # Quality assurance, whatever the method
 
 
 def test_rollup_mismatch_when_service_delivery_actions_are_all_substantial():
@@ -295,10 +300,11 @@ def test_rollup_mismatch_when_service_delivery_actions_are_all_substantial():
     assert (sd["computed_level"], sd["declared_level"], sd["agrees"]) == (3, 2, False)
     assert sd["by_level"] == {"1": 0, "2": 1, "3": 4, "4": 0}
     assert [(f.rule, f.severity.value, f.sheet, f.cell, f.row) for f in findings] == [
-        ("maturity-mismatch", "warning", "Matrix", "C8", 8)]
+        ("maturity-level-missing", "warning", PLAN, "B40", 40), ("maturity-mismatch", "warning", "Matrix", "C8", 8)]
     # mean 14/5 = 2.8 rounds down to 2: no mismatch
     rows, findings = maturity_rollup(plan_levels(later), declared_levels(), method="mean")
-    assert by_area(rows)["SERVICE DELIVERY"]["computed_level"] == 2 and findings == []
+    assert by_area(rows)["SERVICE DELIVERY"]["computed_level"] == 2
+    assert [f.rule for f in findings] == ["maturity-level-missing"]
 
 
 def test_unmatched_areas_on_both_sides():
@@ -311,6 +317,7 @@ def test_unmatched_areas_on_both_sides():
     assert (early["declared_level"], early["computed_level"], early["actions"]) == (1, None, 0)
     assert rows[-1]["area"] == "Early years"
     assert [(f.rule, f.sheet, f.cell) for f in findings] == [
+        ("maturity-level-missing", PLAN, "B40"),           # Quality assurance has actions, none with a level
         ("maturity-area-unmatched", PLAN, "B36"), ("maturity-area-unmatched", "Matrix", "A20")]
 
 
@@ -328,7 +335,10 @@ def test_invalid_levels_and_missing_area():
 
 def test_no_grid_means_no_unmatched_findings_and_unknown_method_refused():
     rows, findings = maturity_rollup(plan_levels(), [])
-    assert len(rows) == 7 and findings == []
+    assert len(rows) == 7
+    # no unmatched findings; Quality assurance still has no level, grid or not
+    assert [(f.rule, f.cell) for f in findings] == [("maturity-level-missing", "B40")]
+    assert "summary grid" not in findings[0].message
     assert all(r["declared_level"] is None for r in rows)
     with pytest.raises(ValueError):
         maturity_rollup(plan_levels(), [], method="average")
@@ -354,8 +364,10 @@ def test_maturity_sheet_marks_declared_and_computed_and_charts_actions_per_level
     assert [c.value for c in isd[:5]] == ["INTEGRATED SERVICE DELIVERY", "declared = computed", None, None, None]
     assert isd[1].style == "rag_green"
     qa = spec.rows[8]
-    assert [c.value for c in qa] == ["QUALITY ASSURANCE", None, "declared", None, None, 2, None, 1,
-                                     "No action levels in the plan"]
+    # its one action gives no level: the board reads why there is no computed level, not a blank
+    assert [c.value for c in qa] == ["QUALITY ASSURANCE", None, "declared", None, None, 2, "no level given", 1,
+                                     "Not checked: no action has a level"]
+    assert qa[2].style == "rag_blue"
     # actions per level: header at row 15 (1-based), areas in rows 16-22
     assert values[14] == ["Area", "Level 1", "Level 2", "Level 3", "Level 4"]
     assert values[15] == ["SERVICE DELIVERY", 0, 1, 4, 0]
@@ -388,3 +400,76 @@ def test_audit_grade_headers_are_not_level_columns():
         g.set(3, c, v)
     assert read_declared_levels(g) == ([], [])
     assert looks_like_maturity_grid(g) == 0.0
+
+
+# --------------------------------------------------------------------------- levels are never invented
+
+def test_plan_with_missing_levels_gives_hand_worked_levels_and_null(tmp_path):
+    """tests/plans.py's levels_plan through the whole engine: blank levels stay blank, an area without any is null."""
+    import json
+
+    import openpyxl
+
+    from ehxl import api
+    from plans import levels_plan
+
+    board = tmp_path / "board.xlsx"
+    result = api.rollup(levels_plan(tmp_path / "levels.xlsx"), as_of=date(2016, 7, 1), out=board)
+    rows = by_area(result.analysis.maturity)
+    assert list(rows) == ["Service delivery", "Workforce development", "Governance"]
+    sd = rows["Service delivery"]
+    # rows 4-8: F4 3, F5 blank (a sub-row with its own lead), F6 1, F7 blank, F8 1 -> levels [1, 1, 3],
+    # median 1; filling F5 down from F4 would have given [1, 1, 3, 3], median 2, and hidden the gap
+    assert (sd["actions"], sd["actions_with_level"], sd["computed_level"], sd["declared_level"]) == (5, 3, 1, 2)
+    assert sd["by_level"] == {"1": 2, "2": 0, "3": 1, "4": 0}
+    assert sd["mean_level"] == pytest.approx(5 / 3)
+    assert sd["agrees"] is False
+    wd = rows["Workforce development"]
+    # rows 9-11: no level anywhere; row 9 has no action number, and used to take 1 from row 8 across the area change
+    assert (wd["actions"], wd["actions_with_level"], wd["computed_level"], wd["computed_label"]) == (3, 0, None, None)
+    assert (wd["declared_level"], wd["agrees"]) == (2, None)
+    assert wd["by_level"] == {"1": 0, "2": 0, "3": 0, "4": 0}
+    gov = rows["Governance"]
+    # rows 12-13: 2 and "Level 3" -> median 2.5, rounded down 2: the declared level
+    assert (gov["computed_level"], gov["declared_level"], gov["agrees"]) == (2, 2, True)
+
+    found = [(f.rule, f.severity.value, f.sheet, f.cell, f.row) for f in result.analysis.findings
+             if f.rule.startswith("maturity")]
+    assert found == [("maturity-mismatch", "warning", "Maturity matrix", "C4", 4),
+                     ("maturity-level-missing", "warning", "Plan", "F9:F11", 9)]
+    missing = next(f for f in result.analysis.findings if f.rule == "maturity-level-missing")
+    assert missing.message == (
+        "'Plan'!F9:F11: no action in 'Workforce development' has a progress level, so ehxl cannot work out the "
+        "area's level; give each action a level from 1 (Basic) to 4 (Maturity). The summary grid declares level 2 "
+        "(Early progress) at 'Maturity matrix'!C5, which cannot be checked until then.")
+    assert not any(f.rule == "maturity-mismatch" and "Workforce" in f.message for f in result.analysis.findings)
+    maturity_json = result.json("rollup")["maturity"]
+    assert [m["computed_level"] for m in maturity_json] == [1, None, 2]
+    assert '"computed_level": null' in json.dumps(maturity_json[1])
+    sheet = openpyxl.load_workbook(board, read_only=True)["Maturity"]
+    wd_row = next(r for r in sheet.iter_rows(values_only=True) if r[0] == "Workforce development")
+    assert wd_row[5:9] == (2, "no level given", 3, "Not checked: no action has a level")
+
+
+def test_level_missing_names_each_run_of_an_area_split_across_the_plan():
+    levels = [ActionLevel("Governance", None, PLAN, 4, "F4"), ActionLevel("Governance", None, PLAN, 6, "F6"),
+              ActionLevel("Quality assurance", 2, PLAN, 7, "F7"), ActionLevel("Governance", None, PLAN, 9, "F9")]
+    # rows 4 and 6 are consecutive actions (row 5 continues row 4), row 9 comes back after Quality assurance
+    rows, findings = maturity_rollup(levels, [])
+    assert [(r["area"], r["computed_level"]) for r in rows] == [("Governance", None), ("Quality assurance", 2)]
+    assert [(f.rule, f.cell, f.row) for f in findings] == [("maturity-level-missing", "F4:F6", 4)]
+    assert findings[0].message.startswith("'Plan 2015-18'!F4:F6, 'Plan 2015-18'!F9: no action in 'Governance'")
+
+
+def test_maturity_sheet_says_no_level_given_rather_than_a_number():
+    levels = [ActionLevel("Workforce development", None, PLAN, 9, "F9"), ActionLevel("Governance", 2, PLAN, 12, "F12")]
+    declared = [DeclaredLevel("Workforce development", 2, "Matrix", "C5", "A5"),
+                DeclaredLevel("Governance", 2, "Matrix", "C6", "A6"),
+                DeclaredLevel("Quality assurance", 3, "Matrix", "D7", "A7")]
+    rows, _ = maturity_rollup(levels, declared)
+    spec = maturity_sheet(rows, as_of=date(2016, 7, 1), source="levels.xlsx")
+    by_name = {row[0].value: [c.value for c in row] for row in spec.rows[4:7]}
+    assert by_name["Workforce development"][5:] == [2, "no level given", 1, "Not checked: no action has a level"]
+    assert by_name["Governance"][5:] == [2, 2, 1, "Agrees"]
+    assert by_name["Quality assurance"][5:] == [3, "no actions", 0, "No actions in the plan"]
+    assert spec.rows[4][2].style == "rag_blue"       # declared level 2, nothing computed to set beside it
