@@ -42,7 +42,7 @@ from urllib.parse import unquote
 
 from lxml import etree
 
-from .errors import SaveRefused, WorkbookRefused
+from .errors import SaveRefused, WorkbookOpen, WorkbookRefused
 
 
 @dataclass(frozen=True)
@@ -115,29 +115,42 @@ def sniff(path: Path) -> str:
     if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         return _compound_kind(path)
     with open(path, "rb") as fh:
-        sample = fh.read(4096)
-    try:
-        text = sample.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            text = sample.decode("utf-16")
-        except UnicodeDecodeError:
-            return "unknown"
+        text = _as_text(fh.read(4096))
+    if text is None:
+        return "unknown"
     printable = sum(ch.isprintable() or ch in "\r\n\t" for ch in text)
     return "text" if text and printable / len(text) > 0.95 else "unknown"
 
 
-def _compound_kind(path: Path) -> str:
-    """Encrypted OOXML, legacy .xls, or some other compound file."""
+def _as_text(sample: bytes) -> str | None:
+    """The sample as text (UTF-8, allowing a character cut at the end, else UTF-16), or None."""
+    for cut in range(4):
+        try:
+            return sample[:len(sample) - cut].decode("utf-8-sig")
+        except UnicodeDecodeError:
+            continue
+    try:
+        return sample.decode("utf-16")
+    except UnicodeDecodeError:
+        return None
+
+
+def _compound_streams(path: Path) -> set[str]:
+    """The stream and storage names of a compound (CFB) file, lower case."""
     try:
         import olefile
 
         with olefile.OleFileIO(str(path)) as ole:
-            streams = {"/".join(s).lower() for s in ole.listdir(streams=True, storages=True)}
+            return {"/".join(s).lower() for s in ole.listdir(streams=True, storages=True)}
     except Exception:  # olefile raises several types on damaged files; fall back to the raw directory names
-        raw = path.read_bytes()
-        streams = {name for name in ("encryptioninfo", "workbook", "book")
-                   if name.encode("utf-16-le") in raw.lower() or name.title().encode("utf-16-le") in raw}
+        raw = path.read_bytes().lower()
+        return {name for name in ("encryptioninfo", "workbook", "book", "worddocument", "powerpoint document",
+                                  "__properties_version1.0") if name.encode("utf-16-le") in raw}
+
+
+def _compound_kind(path: Path) -> str:
+    """Encrypted OOXML, legacy .xls, or some other compound file."""
+    streams = _compound_streams(path)
     if "encryptioninfo" in streams or "encryptedpackage" in streams:
         return "encrypted"
     if "workbook" in streams or "book" in streams:
@@ -145,17 +158,103 @@ def _compound_kind(path: Path) -> str:
     return "cfb"
 
 
+_FRESH_COPY = "Ask whoever sent it for a fresh copy saved from Excel."
+_AGAIN = "Open the last good copy, or ask whoever sent it for the file again."
+_RESAVE = "Open it in Excel and save it as an Excel Workbook (.xlsx)."
+_WRONG_FILE = "check you chose the right file."
+_REPAIR = ("If Excel can still open it, save it again there as an Excel Workbook (.xlsx); otherwise open the last "
+           "good copy, or ask whoever sent it for a fresh one.")
+
+
+def _overload(why: str) -> str:
+    """A zip or XML bomb, or something built like one, in plain words."""
+    return f"looks built to overload programs that open it ({why}); ehxl will not read it. {_FRESH_COPY}"
+
+
+def _damaged(what: str) -> str:
+    return f"is damaged ({what}), so ehxl cannot read it. {_REPAIR}"
+
+
+#: An XML part with a document type declaration: entity-expansion bombs and external entities work that way.
+_HIDDEN_INSTRUCTIONS = _overload("it holds hidden instructions of a kind Excel never writes")
+
 _REFUSALS = {
-    "empty": "is empty (0 bytes); it is not an Excel workbook.",
+    "empty": f"is empty (0 bytes), so there is no workbook in it. {_AGAIN}",
     "encrypted": "is password-protected (encrypted); ehxl cannot read it. Remove the password in Excel "
                  "(File > Info > Protect Workbook > Encrypt with Password) and try again.",
-    "xls": "is an old-style Excel 97-2003 .xls file; ehxl reads .xlsx and .xlsm only. Open it in Excel and "
-           "save it as an Excel Workbook (.xlsx).",
-    "cfb": "is an Office compound file, not an Excel workbook (.xlsx or .xlsm).",
-    "text": "is a text (CSV) file, not an Excel workbook, whatever its name says. Open it in Excel and save "
-            "it as an Excel Workbook (.xlsx).",
-    "unknown": "is not an Excel workbook (.xlsx or .xlsm); check you chose the right file.",
+    "xls": f"is an old-style Excel 97-2003 .xls file; ehxl reads .xlsx and .xlsm only. {_RESAVE}",
+    "cfb": f"is an older kind of Microsoft Office file, but not an Excel workbook; {_WRONG_FILE}",
+    "word": f"is a Word document, not an Excel workbook, whatever its name says; {_WRONG_FILE}",
+    "powerpoint": f"is a PowerPoint presentation, not an Excel workbook, whatever its name says; {_WRONG_FILE}",
+    "outlook": "is a saved Outlook e-mail, not an Excel workbook. Open the e-mail, save the workbook attached to "
+               "it, and use that file instead.",
+    "pdf": "is a PDF document, not an Excel workbook, whatever its name says; ehxl needs the workbook itself. "
+           "Ask whoever sent it for the Excel file.",
+    "csv": f"is a text (CSV) file, not an Excel workbook, whatever its name says. {_RESAVE}",
+    "html": "is a web page (HTML), not an Excel workbook, whatever its name says; some systems export reports "
+            f"this way. {_RESAVE}",
+    "xml2003": f"is an Excel 2003 XML spreadsheet, an old format ehxl does not read. {_RESAVE}",
+    "text": "is a plain text file, not an Excel workbook, whatever its name says. If it holds a table, open it "
+            f"in Excel and save it as an Excel Workbook (.xlsx); otherwise {_WRONG_FILE}",
+    "unknown": f"is not an Excel workbook (.xlsx or .xlsm); {_WRONG_FILE}",
 }
+#: A text file this small, with no table in it, is a stub (an e-mail system's "attachment not found" note,
+#: a placeholder), not a CSV to convert.
+_STUB_BYTES = 1024
+_QUOTE_CHARS = 80
+
+
+def _refusal(path: Path, kind: str) -> str:
+    """The line for a file that is not a zip: what it is, or seems to be, and what to do."""
+    with open(path, "rb") as fh:
+        sample = fh.read(1 << 16)
+    if sample.startswith(b"%PDF-"):
+        return _REFUSALS["pdf"]
+    if kind == "cfb":
+        streams = _compound_streams(path)
+        if "worddocument" in streams:
+            return _REFUSALS["word"]
+        if "powerpoint document" in streams:
+            return _REFUSALS["powerpoint"]
+        if "__properties_version1.0" in streams or any(s.startswith("__substg1.0_") for s in streams):
+            return _REFUSALS["outlook"]
+    if kind == "text":
+        return _text_refusal(path, _as_text(sample) or "")
+    return _REFUSALS[kind]
+
+
+def _text_refusal(path: Path, text: str) -> str:
+    """A CSV (several lines with separators) is told to be saved as a workbook; a few bytes of text is a stub."""
+    head = text.lstrip("\ufeff \t\r\n")[:4096].lower()
+    if head.startswith("<") and any(tag in head for tag in ("<html", "<table", "<!doctype html")):
+        return _REFUSALS["html"]
+    if head.startswith("<?xml") and "urn:schemas-microsoft-com:office:spreadsheet" in head:
+        return _REFUSALS["xml2003"]
+    lines = [line for line in text.splitlines() if line.strip()]
+    if _looks_like_table(lines):
+        return _REFUSALS["csv"]
+    size = path.stat().st_size
+    if size <= _STUB_BYTES and len(lines) <= 3:
+        quote = " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
+        if not quote:
+            return f"is not a workbook: it holds only blank lines or spaces ({size:,} bytes). {_AGAIN}"
+        if len(quote) > _QUOTE_CHARS:
+            quote = quote[:_QUOTE_CHARS - 1].rstrip() + "…"
+        unit = "byte" if size == 1 else "bytes"
+        return (f"is not a workbook: it holds only {size:,} {unit} of text (\"{quote}\"). Ask whoever sent it "
+                f"for the real file.")
+    return _REFUSALS["text"]
+
+
+def _looks_like_table(lines: list[str]) -> bool:
+    """Two or more lines, the first and most of the rest split by the same separator."""
+    if len(lines) < 2:
+        return False
+    lines = lines[:50]
+    for sep in (",", ";", "\t", "|"):
+        if sep in lines[0] and sum(sep in line for line in lines[1:]) * 2 >= len(lines) - 1:
+            return True
+    return False
 
 
 # ------------------------------------------------------------------ the package
@@ -185,15 +284,15 @@ class Package:
         if not path.exists():
             raise WorkbookRefused("could not be found; check the name and folder.", path=path)
         if path.is_dir():
-            raise WorkbookRefused("is a folder, not a workbook.", path=path)
+            raise WorkbookRefused("is a folder, not a workbook; choose a workbook in it.", path=path)
         kind = sniff(path)
         if kind != "zip":
-            raise WorkbookRefused(_REFUSALS[kind], path=path)
+            raise WorkbookRefused(_refusal(path, kind), path=path)
         try:
             zf = zipfile.ZipFile(path)
         except (zipfile.BadZipFile, OSError, EOFError) as exc:
-            raise WorkbookRefused("is not a complete Excel file (the zip is truncated or damaged); "
-                                  "open the last good copy or ask for the file again.", path=path) from exc
+            raise WorkbookRefused(_damaged("it looks cut short or garbled, as happens when a copy or download is "
+                                           "interrupted"), path=path) from exc
         pkg = cls(path, zf, limits)
         try:
             pkg._check()
@@ -202,36 +301,40 @@ class Package:
             raise
         except (zipfile.BadZipFile, OSError, EOFError, KeyError, etree.XMLSyntaxError, ValueError) as exc:
             zf.close()
-            raise WorkbookRefused("is not a complete Excel file (a part is damaged or missing); "
-                                  "open the last good copy or ask for the file again.", path=path) from exc
+            raise WorkbookRefused(_damaged("some of what every workbook holds is missing or garbled"),
+                                  path=path) from exc
         return pkg
 
     def _check(self) -> None:
         lim = self.limits
         if not self.names:
-            raise WorkbookRefused("is empty (a zip with nothing in it); it is not an Excel workbook.", path=self.path)
+            raise WorkbookRefused(f"is an empty compressed (zip) file with nothing in it, not a workbook. {_AGAIN}",
+                                  path=self.path)
         if len(self.names) > lim.max_entries:
-            raise WorkbookRefused(f"holds {len(self.names):,} parts, more than any workbook ehxl expects; "
-                                  f"refusing a possible zip bomb.", path=self.path)
+            raise WorkbookRefused(_overload(f"it is packed with {len(self.names):,} pieces, far more than any "
+                                            f"workbook has"), path=self.path)
         total = 0
         for info in self._infos.values():
             total += info.file_size
             self._check_size(info)
         if total > lim.max_total_bytes:
-            raise WorkbookRefused(f"would expand to {total // 2**20:,} MB; refusing a possible zip bomb.",
+            raise WorkbookRefused(_overload(f"it would expand to {total // 2**20:,} MB when opened"),
                                   path=self.path)
         if "[Content_Types].xml" not in self._infos or "_rels/.rels" not in self._infos:
-            raise WorkbookRefused("is a zip file but not an Excel workbook (it has no [Content_Types].xml "
-                                  "or _rels/.rels).", path=self.path)
+            raise WorkbookRefused(self._not_office(), path=self.path)
         for name in self.names:
             if name.endswith((".xml", ".rels", ".vml")):
                 self._check_prolog(name)
         office = [r for r in self.rels("") if _short(r.type) == "officeDocument" and not r.external]
         if not office or office[0].target not in self._infos:
-            raise WorkbookRefused("is a zip file but not an Excel workbook (no workbook part is named in "
-                                  "_rels/.rels).", path=self.path)
+            raise WorkbookRefused(_damaged("it is packaged like an Excel file, but the workbook itself is missing "
+                                           "from it"), path=self.path)
         self.workbook_part = office[0].target
         ctype = self.content_type(self.workbook_part) or ""
+        if "wordprocessingml" in ctype or "ms-word" in ctype:
+            raise WorkbookRefused(_REFUSALS["word"], path=self.path)
+        if "presentationml" in ctype or "ms-powerpoint" in ctype:
+            raise WorkbookRefused(_REFUSALS["powerpoint"], path=self.path)
         if ctype == XLSB_CT or self.workbook_part.endswith(".bin"):
             raise WorkbookRefused("is a binary workbook (.xlsb); ehxl reads .xlsx and .xlsm only. Open it in "
                                   "Excel and save it as an Excel Workbook (.xlsx).", path=self.path)
@@ -241,14 +344,35 @@ class Package:
             if sheet.part and sheet.kind == "worksheet":
                 self._check_dimension(sheet)
 
+    def _not_office(self) -> str:
+        """A zip without the two entries every Office file has: say what it holds instead, if that is clear."""
+        if "mimetype" in self._infos and self._infos["mimetype"].file_size < 200:
+            mimetype = self._inflate(self._infos["mimetype"], 200)
+            if mimetype.startswith(b"application/vnd.oasis.opendocument.spreadsheet"):
+                return ("is an OpenDocument spreadsheet (.ods, as LibreOffice saves), not an Excel workbook; open "
+                        "it in Excel or LibreOffice and save it as an Excel Workbook (.xlsx).")
+            if mimetype.startswith(b"application/vnd.oasis.opendocument"):
+                return f"is an OpenDocument file (as LibreOffice saves), but not a spreadsheet; {_WRONG_FILE}"
+        books = [n for n in self.names if n.lower().endswith((".xlsx", ".xlsm", ".xls"))
+                 and not n.startswith("__MACOSX/")]
+        if books:
+            some = f"{len(books)} workbooks, such as" if len(books) > 1 else "the workbook"
+            return (f"is a compressed (zip) folder holding {some} \"{posixpath.basename(books[0])}\", not a "
+                    f"workbook itself. Take the workbook out of it (in File Explorer: right-click, Extract All) "
+                    f"and use that.")
+        return ("is a compressed (zip) file but not an Excel workbook: it lacks the contents every workbook has. "
+                f"If it should be a workbook, ask whoever sent it for a fresh copy saved from Excel; otherwise "
+                f"{_WRONG_FILE}")
+
     def _check_size(self, info: zipfile.ZipInfo) -> None:
         lim = self.limits
         if info.file_size > lim.max_part_bytes:
-            raise WorkbookRefused(f"has a part that would expand to {info.file_size // 2**20:,} MB "
-                                  f"({info.filename}); refusing a possible zip bomb.", path=self.path)
+            raise WorkbookRefused(_overload(f"one item inside it would expand to {info.file_size // 2**20:,} MB"),
+                                  path=self.path)
         if info.file_size > lim.ratio_floor and info.file_size > lim.max_ratio * max(info.compress_size, 1):
-            raise WorkbookRefused(f"has a part that inflates {info.file_size // max(info.compress_size, 1):,} "
-                                  f"times ({info.filename}); refusing a possible zip bomb.", path=self.path)
+            raise WorkbookRefused(_overload(f"one item inside it would grow "
+                                            f"{info.file_size // max(info.compress_size, 1):,} times when opened"),
+                                  path=self.path)
 
     def _check_prolog(self, name: str) -> None:
         """Refuse a document type declaration before the root element (XML bombs, external entities).
@@ -262,8 +386,7 @@ class Package:
         with self._zip.open(name) as fh:
             head = fh.read(8192)
             if b"<!DOCTYPE" in head.upper() or b"<!ENTITY" in head.upper():
-                raise WorkbookRefused(f"contains an XML document type declaration in {name}; Excel never writes "
-                                      f"one, so ehxl refuses it as a possible XML bomb.", path=self.path)
+                raise WorkbookRefused(_HIDDEN_INSTRUCTIONS, path=self.path)
             try:
                 while head:
                     parser.feed(head)
@@ -272,9 +395,7 @@ class Package:
                 return
             except Exception as exc:
                 if type(exc).__name__ in ("DTDForbidden", "EntitiesForbidden", "ExternalReferenceForbidden"):
-                    raise WorkbookRefused(f"contains an XML document type declaration in {name}; Excel never "
-                                          f"writes one, so ehxl refuses it as a possible XML bomb.",
-                                          path=self.path) from exc
+                    raise WorkbookRefused(_HIDDEN_INSTRUCTIONS, path=self.path) from exc
 
     def _check_dimension(self, sheet: SheetRef) -> None:
         with self._zip.open(sheet.part) as fh:
@@ -287,9 +408,10 @@ class Package:
         for ch in last_col.decode():
             col = col * 26 + ord(ch) - 64
         if int(last_row) > self.limits.max_rows or col > self.limits.max_cols:
-            raise WorkbookRefused(f"sheet '{sheet.name}' claims a size ({m.group(0).decode()[16:-1]}) beyond "
-                                  f"Excel's own limits; the file is damaged or built to cause harm.",
-                                  path=self.path)
+            raise WorkbookRefused(f"sheet '{sheet.name}' says it reaches cell {last_col.decode()}{int(last_row)}, "
+                                  f"beyond the largest sheet Excel allows, so the file is damaged or built to "
+                                  f"overload programs that open it; ehxl will not read it. Open the last good "
+                                  f"copy, or ask whoever sent it for a fresh copy saved from Excel.", path=self.path)
 
     # -- parts
 
@@ -304,8 +426,7 @@ class Package:
         self._check_size(info)
         data = self._inflate(info, self.limits.max_part_bytes + 1)
         if len(data) > self.limits.max_part_bytes:
-            raise WorkbookRefused(f"has a part ({name}) larger than its header says; refusing a possible zip bomb.",
-                                  path=self.path)
+            raise WorkbookRefused(_overload("one item inside it is far larger than the file says"), path=self.path)
         self._cache[name] = data
         return data
 
@@ -315,8 +436,7 @@ class Package:
     def xml(self, name: str) -> etree._Element:
         data = self.read(name)
         if b"<!DOCTYPE" in data[:8192].upper():
-            raise WorkbookRefused(f"contains an XML document type declaration in {name}; refusing a possible "
-                                  f"XML bomb.", path=self.path)
+            raise WorkbookRefused(_HIDDEN_INSTRUCTIONS, path=self.path)
         return etree.fromstring(data, _PARSER)
 
     def rels_part(self, part: str) -> str:
@@ -404,8 +524,19 @@ class Package:
             with self._zip.open(info) as fh:
                 return fh.read(limit)
         except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
-            raise WorkbookRefused(f"is not a complete Excel file (part {info.filename} is damaged); open the last "
-                                  f"good copy or ask for the file again.", path=self.path) from exc
+            raise WorkbookRefused(_damaged(f"{self._what(info.filename)} is garbled"), path=self.path) from exc
+
+    def _what(self, name: str) -> str:
+        """A part in words: "sheet 'KPIs' in it" for a worksheet, else "some of what it holds"."""
+        # only from what is already read: looking further could land on the damaged part again
+        if name != self.workbook_part and self.workbook_part in self._cache and self.workbook_part in self._rels:
+            try:
+                sheet = next((s.name for s in self.sheets() if s.part == name), None)
+            except Exception:  # the workbook part itself is unreadable: say it less precisely
+                sheet = None
+            if sheet is not None:
+                return f"sheet '{sheet}' in it"
+        return "some of what it holds"
 
     def close(self) -> None:
         self._zip.close()
@@ -455,9 +586,11 @@ def lock_file(path: Path) -> Path:
 
 def check_writable(path: Path) -> None:
     """Refuse before doing any work when Excel has the workbook open."""
-    if lock_file(path).exists():
-        raise SaveRefused("is open in Excel (its ~$ lock file is beside it); close it in Excel and run ehxl "
-                          "again, or write to another file with -o.", path=path)
+    lock = lock_file(path)
+    if lock.exists():
+        raise WorkbookOpen(f"is open in Excel, by you or someone else, so ehxl saved nothing. Close it in Excel and "
+                           f"try again. If nobody has it open, Excel left its lock file \"{lock.name}\" behind in "
+                           f"the same folder: delete that small file (not the workbook) and try again.", path=path)
 
 
 def save_package(pkg: Package, changes: Mapping[str, bytes | None], *, target: str | Path | None = None,
@@ -477,8 +610,9 @@ def save_package(pkg: Package, changes: Mapping[str, bytes | None], *, target: s
         if in_place:
             check_writable(target)
             if _fingerprint(target) != pkg.fingerprint():
-                raise SaveRefused("changed on disk since ehxl read it (someone saved it meanwhile); nothing was "
-                                  "written. Run ehxl again.", path=target)
+                raise SaveRefused("was changed and saved (by someone else, or another program) while ehxl was "
+                                  "working on it, so ehxl saved nothing and those changes are kept. Try again.",
+                                  path=target)
             if backup:
                 report.backup = _backup(target)
         os.replace(tmp, target)
@@ -534,14 +668,16 @@ def _verify(tmp: Path, expected: dict[str, str], changes: Mapping[str, bytes | N
             names = set(z.namelist())
             for name, digest in expected.items():
                 if name not in names or hashlib.sha256(z.read(name)).hexdigest() != digest:
-                    raise SaveRefused(f"was not saved: part {name} would have changed; the original is untouched.",
-                                      path=target)
+                    raise SaveRefused(f"was not saved: ehxl's check of the new copy found that something it must "
+                                      f"leave alone would change, so it stopped and your workbook is untouched. "
+                                      f"Please report this fault in ehxl (detail for support: {name}).", path=target)
             for name, data in changes.items():
                 if data is not None and name.endswith((".xml", ".rels")):
                     etree.fromstring(z.read(name), _PARSER)
     except (zipfile.BadZipFile, etree.XMLSyntaxError) as exc:
-        raise SaveRefused(f"was not saved: the new file failed its check ({exc}); the original is untouched.",
-                          path=target) from exc
+        raise SaveRefused(f"was not saved: the new copy ehxl made failed its check, so it stopped and your workbook "
+                          f"is untouched. Please report this fault in ehxl (detail for support: "
+                          f"{' '.join(str(exc).split())}).", path=target) from exc
 
 
 def _backup(path: Path) -> Path:

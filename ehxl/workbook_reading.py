@@ -58,6 +58,7 @@ def read_workbook(path: str | Path, *, skip: Iterable[str] = (), package: Packag
     pkg = package or Package.open(path)
     skip_names = {s.lower() for s in skip}
     book = Workbook(path, pkg)
+    where = "its list of sheets, formats or text"
     try:
         wb_root = pkg.xml(pkg.workbook_part)
         ns = etree.QName(wb_root).namespace
@@ -71,12 +72,16 @@ def read_workbook(path: str | Path, *, skip: Iterable[str] = (), package: Packag
                 continue
             if sheet.name.lower() in skip_names:
                 continue
+            where = f"sheet '{sheet.name}'"
             book.grids.append(_read_sheet(pkg, sheet.name, sheet.part, strings, styles, date1904))
     except WorkbookRefused:
         raise
     except (etree.XMLSyntaxError, KeyError, ValueError, IndexError, OSError) as exc:
-        raise WorkbookRefused(f"could not be read ({type(exc).__name__}: {exc}); open it in Excel, save it "
-                              f"again and retry.", path=path) from exc
+        detail = " ".join(f"{type(exc).__name__}: {exc}".split())
+        raise WorkbookRefused(f"could not be read: {where} is not written the way Excel writes it, so the file may "
+                              f"be damaged. If Excel can still open it, save it again there as an Excel Workbook "
+                              f"(.xlsx) and try again; otherwise open the last good copy (detail for support: "
+                              f"{detail[:150]}).", path=path) from exc
     return book
 
 

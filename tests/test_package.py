@@ -32,18 +32,28 @@ XLS = ("is an old-style Excel 97-2003 .xls file; ehxl reads .xlsx and .xlsm only
        "as an Excel Workbook (.xlsx).")
 XLSB = ("is a binary workbook (.xlsb); ehxl reads .xlsx and .xlsm only. Open it in Excel and save it as an Excel "
         "Workbook (.xlsx).")
-TRUNCATED = ("is not a complete Excel file (the zip is truncated or damaged); open the last good copy or ask for "
-             "the file again.")
-DAMAGED = ("is not a complete Excel file (a part is damaged or missing); open the last good copy or ask for the "
-           "file again.")
-DTD = ("contains an XML document type declaration in xl/sharedStrings.xml; Excel never writes one, so ehxl "
-       "refuses it as a possible XML bomb.")
+REPAIR = ("If Excel can still open it, save it again there as an Excel Workbook (.xlsx); otherwise open the last "
+          "good copy, or ask whoever sent it for a fresh one.")
+TRUNCATED = ("is damaged (it looks cut short or garbled, as happens when a copy or download is interrupted), so "
+             f"ehxl cannot read it. {REPAIR}")
+DAMAGED = f"is damaged (some of what every workbook holds is missing or garbled), so ehxl cannot read it. {REPAIR}"
+FRESH_COPY = "ehxl will not read it. Ask whoever sent it for a fresh copy saved from Excel."
+OVERLOAD = "looks built to overload programs that open it"
+DTD = f"{OVERLOAD} (it holds hidden instructions of a kind Excel never writes); {FRESH_COPY}"
 CSV = ("is a text (CSV) file, not an Excel workbook, whatever its name says. Open it in Excel and save it as an "
        "Excel Workbook (.xlsx).")
-EMPTY_ZIP = "is empty (a zip with nothing in it); it is not an Excel workbook."
-LOCKED = ("is open in Excel (its ~$ lock file is beside it); close it in Excel and run ehxl again, or write to "
-          "another file with -o.")
-CHANGED = "changed on disk since ehxl read it (someone saved it meanwhile); nothing was written. Run ehxl again."
+AGAIN = "Open the last good copy, or ask whoever sent it for the file again."
+EMPTY_ZIP = f"is an empty compressed (zip) file with nothing in it, not a workbook. {AGAIN}"
+STUB = ('is not a workbook: it holds only 68 bytes of text ("Attachment f:\\attachcus\\arnold-j\\Summer trading '
+        'shots.xls not found!"). Ask whoever sent it for the real file.')
+LOCKED = ('is open in Excel, by you or someone else, so ehxl saved nothing. Close it in Excel and try again. If nobody '
+          'has it open, Excel left its lock file "~$plan.xlsx" behind in the same folder: delete that small file (not '
+          'the workbook) and try again.')
+CHANGED = ("was changed and saved (by someone else, or another program) while ehxl was working on it, so ehxl saved "
+           "nothing and those changes are kept. Try again.")
+#: Words a performance officer should not meet in a refusal (a bare "zip" is explained as "compressed (zip)").
+JARGON = re.compile(r"\b(?:bomb|XML|DTD|entit(?:y|ies)|parts?|OPC|header)\b|\[Content_Types\]|_rels"
+                    r"|(?<![\w-])-o\b|(?<!compressed \()\bzip\b")
 
 SST_NS = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 BILLION_LAUGHS = (b'<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">'
@@ -162,20 +172,23 @@ def make_bad(kind: str, tmp: Path) -> Path:
 BUILT = {
     "not-a-zip": "is not an Excel workbook (.xlsx or .xlsm); check you chose the right file.",
     "truncated": TRUNCATED,
-    "empty-file": "is empty (0 bytes); it is not an Excel workbook.",
+    "empty-file": f"is empty (0 bytes), so there is no workbook in it. {AGAIN}",
     "empty-zip": EMPTY_ZIP,
     "csv": CSV,
     "missing": "could not be found; check the name and folder.",
-    "folder": "is a folder, not a workbook.",
-    "zip-bomb": "has a part that would expand to 300 MB (xl/media/image1.png); refusing a possible zip bomb.",
+    "folder": "is a folder, not a workbook; choose a workbook in it.",
+    "zip-bomb": f"{OVERLOAD} (one item inside it would expand to 300 MB); {FRESH_COPY}",
     "inflate-ratio": None,  # the ratio depends on zlib; worked out from the zip's own directory in the test
     "xml-bomb": DTD,
     "xml-bomb-after-long-comment": DTD,
     "xml-bomb-utf16": DTD,
-    "absurd-dimension": "sheet 'Action plan' claims a size (A1:XFE2000000) beyond Excel's own limits; the file is "
-                        "damaged or built to cause harm.",
+    "absurd-dimension": "sheet 'Action plan' says it reaches cell XFE2000000, beyond the largest sheet Excel allows, "
+                        "so the file is damaged or built to overload programs that open it; ehxl will not read it. "
+                        "Open the last good copy, or ask whoever sent it for a fresh copy saved from Excel.",
     "xlsb-like": XLSB,
-    "no-content-types": "is a zip file but not an Excel workbook (it has no [Content_Types].xml or _rels/.rels).",
+    "no-content-types": "is a compressed (zip) file but not an Excel workbook: it lacks the contents every workbook "
+                        "has. If it should be a workbook, ask whoever sent it for a fresh copy saved from Excel; "
+                        "otherwise check you chose the right file.",
 }
 REAL = {
     "encrypted.xlsx": ENCRYPTED,
@@ -185,7 +198,7 @@ REAL = {
     "legacy.xls": XLS,
     "calamine__date.xls": XLS,
     "calamine__date.xlsb": XLSB,
-    "calamine__too_small.xls": CSV,
+    "calamine__too_small.xls": STUB,
     "poi__poc-xmlbomb.xlsx": DTD,
     "poi__54764.xlsx": DTD,
     "poi__xlsx-corrupted.xlsx": DAMAGED,
@@ -216,7 +229,7 @@ def _expected(case: str, path: Path) -> str:
     info = zipfile.ZipFile(path).getinfo("xl/embeddings/oleObject1.bin")
     ratio = info.file_size // info.compress_size
     assert 200 < ratio < 2000
-    return f"has a part that inflates {ratio:,} times (xl/embeddings/oleObject1.bin); refusing a possible zip bomb."
+    return f"{OVERLOAD} (one item inside it would grow {ratio:,} times when opened); {FRESH_COPY}"
 
 
 def _state(path: Path) -> tuple[bool, bool, bytes | None]:
@@ -237,6 +250,7 @@ def test_bad_input_is_refused_with_one_clear_line_and_left_untouched(case, tmp_p
         Package.open(path)
     assert str(err.value) == f"{path.name}: {message}"
     assert "\n" not in str(err.value)
+    assert not JARGON.search(message), message
     assert err.value.path == str(path)
     assert _state(path) == before
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith((".~ehxl", ".ehxl"))) == []
@@ -255,6 +269,164 @@ def test_cli_validate_prints_one_line_naming_the_file_and_exits_2(case, tmp_path
     assert proc.returncode == 2
     assert proc.stderr == f"ehxl: {path.name}: {message}\n"
     assert proc.stdout == ""
+
+
+# ------------------------------------------------------------------ saying what a file that is not a workbook is
+
+CSV_TEXT = "Ref,Action,Owner,RAG\n1.1,Amend the data collection process,RP,Red\n1.2,Devise methods,VW,Amber\n"
+PLAIN = ("is a plain text file, not an Excel workbook, whatever its name says. If it holds a table, open it in Excel "
+         "and save it as an Excel Workbook (.xlsx); otherwise check you chose the right file.")
+TEXT_FILES = {
+    # a real table: several lines split by the same separator, whatever the separator
+    "comma-csv": (CSV_TEXT, CSV),
+    "semicolon-csv": (CSV_TEXT.replace(",", ";"), CSV),
+    "tab-separated": (CSV_TEXT.replace(",", "\t"), CSV),
+    "csv-without-final-newline": ("Ref,Owner\n1.1,RP", CSV),
+    # too small to be any workbook: an e-mail system's note in place of the attachment, a stray header line
+    "attachment-stub": ("Attachment removed: plan.xlsx was blocked by the mail filter.\r\n",
+                        'is not a workbook: it holds only 63 bytes of text ("Attachment removed: plan.xlsx was '
+                        'blocked by the mail filter."). Ask whoever sent it for the real file.'),
+    "header-line-only": ("Ref,Action,Owner\n",
+                         'is not a workbook: it holds only 17 bytes of text ("Ref,Action,Owner"). Ask whoever sent it '
+                         "for the real file."),
+    "long-stub-is-cut": ("x" * 200, 'is not a workbook: it holds only 200 bytes of text ("' + "x" * 79 + '…"). Ask '
+                                    "whoever sent it for the real file."),
+    "one-byte": ("?", 'is not a workbook: it holds only 1 byte of text ("?"). Ask whoever sent it for the real file.'),
+    "blank-lines": ("\n \n\t\n", "is not a workbook: it holds only blank lines or spaces (5 bytes). Open the last good "
+                                 "copy, or ask whoever sent it for the file again."),
+    # bigger text that is no table
+    "minutes": ("Minutes of the Early Help board.\n" * 60, PLAIN),
+    # what some case-management systems export under an Excel name
+    "html-export": ("<html><body><table><tr><td>Ref</td><td>Owner</td></tr></table></body></html>\n" * 3,
+                    "is a web page (HTML), not an Excel workbook, whatever its name says; some systems export "
+                    "reports this way. Open it in Excel and save it as an Excel Workbook (.xlsx)."),
+    "xml-spreadsheet-2003": ('<?xml version="1.0"?>\n<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet">'
+                             "<Worksheet/></Workbook>\n",
+                             "is an Excel 2003 XML spreadsheet, an old format ehxl does not read. Open it in Excel "
+                             "and save it as an Excel Workbook (.xlsx)."),
+    "pdf": ("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n" * 3,
+            "is a PDF document, not an Excel workbook, whatever its name says; ehxl needs the workbook itself. Ask "
+            "whoever sent it for the Excel file."),
+}
+
+
+@pytest.mark.parametrize("case", TEXT_FILES)
+def test_a_real_csv_is_told_apart_from_a_tiny_text_stub_and_other_text(case, tmp_path):
+    text, message = TEXT_FILES[case]
+    path = tmp_path / "plan.xlsx"
+    path.write_bytes(text.encode())
+    if case.endswith(("csv", "separated", "stub", "only", "cut", "byte", "lines", "minutes")):
+        assert sniff(path) == "text"
+    before = path.read_bytes()
+    with pytest.raises(WorkbookRefused) as err:
+        Package.open(path)
+    assert str(err.value) == f"plan.xlsx: {message}"
+    assert "\n" not in str(err.value) and path.read_bytes() == before
+
+
+def test_a_utf16_csv_saved_by_excel_as_unicode_text_is_a_csv(tmp_path):
+    path = tmp_path / "plan.xlsx"
+    path.write_bytes(CSV_TEXT.replace(",", "\t").encode("utf-16"))
+    with pytest.raises(WorkbookRefused) as err:
+        Package.open(path)
+    assert str(err.value) == f"plan.xlsx: {CSV}"
+
+
+def test_a_utf8_csv_with_a_character_cut_at_the_sniffing_boundary_is_still_text(tmp_path):
+    path = tmp_path / "plan.xlsx"
+    data = (("Ref,Owner\n" + "1.1,RP\n" * 600)[:4095] + "ë,Zoë Brontë\n" + "1.2,VW\n" * 10).encode()
+    assert data[4095:4097] == "ë".encode()  # the first 4,096 bytes end half-way through it
+    path.write_bytes(data)
+    assert sniff(path) == "text"
+    with pytest.raises(WorkbookRefused) as err:
+        Package.open(path)
+    assert str(err.value) == f"plan.xlsx: {CSV}"
+
+
+@pytest.mark.parametrize(("streams", "message"), [
+    ({"worddocument", "1table"}, "is a Word document, not an Excel workbook, whatever its name says; check you chose "
+                                 "the right file."),
+    ({"powerpoint document", "current user"}, "is a PowerPoint presentation, not an Excel workbook, whatever its name "
+                                              "says; check you chose the right file."),
+    ({"__properties_version1.0", "__substg1.0_0037001f", "__attach_version1.0_#00000000"},
+     "is a saved Outlook e-mail, not an Excel workbook. Open the e-mail, save the workbook attached to it, and use "
+     "that file instead."),
+    ({"thumbs"}, "is an older kind of Microsoft Office file, but not an Excel workbook; check you chose the right "
+                 "file."),
+])
+def test_other_office_compound_files_are_named(streams, message, tmp_path, monkeypatch):
+    path = tmp_path / "plan.xlsx"
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
+    monkeypatch.setattr(package, "_compound_streams", lambda _path: streams)
+    with pytest.raises(WorkbookRefused) as err:
+        Package.open(path)
+    assert str(err.value) == f"plan.xlsx: {message}"
+
+
+def _zip(path: Path, entries: dict[str, bytes]) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in entries.items():
+            z.writestr(name, data)
+    return path
+
+
+def test_zips_that_are_not_workbooks_say_what_they_are(tmp_path):
+    cases = {
+        "ods": ({"mimetype": b"application/vnd.oasis.opendocument.spreadsheet", "content.xml": b"<office/>"},
+                "is an OpenDocument spreadsheet (.ods, as LibreOffice saves), not an Excel workbook; open it in Excel "
+                "or LibreOffice and save it as an Excel Workbook (.xlsx)."),
+        "odt": ({"mimetype": b"application/vnd.oasis.opendocument.text", "content.xml": b"<office/>"},
+                "is an OpenDocument file (as LibreOffice saves), but not a spreadsheet; check you chose the right "
+                "file."),
+        "folder-of-plans": ({"Q3/plan.xlsx": make_plan(tmp_path / "p.xlsx").read_bytes(), "Q3/kpis.xlsx": b"PK",
+                             "__MACOSX/Q3/._plan.xlsx": b""},
+                            'is a compressed (zip) folder holding 2 workbooks, such as "plan.xlsx", not a workbook '
+                            "itself. Take the workbook out of it (in File Explorer: right-click, Extract All) and use "
+                            "that."),
+        "folder-of-one": ({"plan.xlsm": b"PK"},
+                          'is a compressed (zip) folder holding the workbook "plan.xlsm", not a workbook itself. Take '
+                          "the workbook out of it (in File Explorer: right-click, Extract All) and use that."),
+    }
+    for case, (entries, message) in cases.items():
+        path = _zip(tmp_path / f"{case}.xlsx", entries)
+        with pytest.raises(WorkbookRefused) as err:
+            Package.open(path)
+        assert str(err.value) == f"{case}.xlsx: {message}", case
+        assert not JARGON.search(message), message
+
+
+def test_a_word_document_renamed_xlsx_is_called_a_word_document(tmp_path):
+    main = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+    path = _zip(tmp_path / "plan.xlsx", {
+        "[Content_Types].xml": (f'<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+                                f'<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+                                f'relationships+xml"/><Override PartName="/word/document.xml" ContentType="{main}"/>'
+                                f'</Types>').encode(),
+        "_rels/.rels": (b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                        b'<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+                        b'relationships/officeDocument" Target="word/document.xml"/></Relationships>'),
+        "word/document.xml": b'<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"/>',
+    })
+    with pytest.raises(WorkbookRefused) as err:
+        Package.open(path)
+    assert str(err.value) == ("plan.xlsx: is a Word document, not an Excel workbook, whatever its name says; check "
+                              "you chose the right file.")
+
+
+def test_a_sheet_ehxl_cannot_make_sense_of_is_named_in_plain_words(tmp_path):
+    from ehxl.workbook_reading import read_workbook
+
+    plan = make_plan(tmp_path / "good.xlsx")
+    broken = b'<worksheet xmlns="' + SST_NS + b'"><sheetData><row r="1"></sheetData></worksheet>'
+    path = rezip(plan, tmp_path / "plan.xlsx", {"xl/worksheets/sheet2.xml": broken})
+    with pytest.raises(WorkbookRefused) as err:
+        read_workbook(path)
+    line = str(err.value)
+    assert line.startswith("plan.xlsx: could not be read: sheet 'Owners' is not written the way Excel writes it, so "
+                           "the file may be damaged. If Excel can still open it, save it again there as an Excel "
+                           "Workbook (.xlsx) and try again; otherwise open the last good copy (detail for support: "
+                           "XMLSyntaxError: ")
+    assert line.endswith(").") and "\n" not in line
 
 
 def _damage_deep_inside(path: Path) -> Path:
@@ -282,8 +454,7 @@ def test_a_part_damaged_deep_inside_is_refused_when_read_not_a_crash(tmp_path):
 
     path = _damage_deep_inside(tmp_path / "kpis.xlsx")
     before = path.read_bytes()
-    message = ("kpis.xlsx: is not a complete Excel file (part xl/worksheets/sheet1.xml is damaged); open the last "
-               "good copy or ask for the file again.")
+    message = f"kpis.xlsx: is damaged (sheet 'KPIs' in it is garbled), so ehxl cannot read it. {REPAIR}"
     with pytest.raises(WorkbookRefused) as err:
         read_workbook(path)
     assert str(err.value) == message
@@ -298,12 +469,12 @@ def test_limits_on_part_count_and_total_size_can_be_tightened(tmp_path):
     plan = make_plan(tmp_path / "plan.xlsx")
     with pytest.raises(WorkbookRefused) as err:
         Package.open(plan, limits=Limits(max_entries=10))
-    assert str(err.value) == ("plan.xlsx: holds 11 parts, more than any workbook ehxl expects; refusing a possible "
-                              "zip bomb.")
+    assert str(err.value) == f"plan.xlsx: {OVERLOAD} (it is packed with 11 pieces, far more than any workbook has); " \
+                             f"{FRESH_COPY}"
     big = rezip(plan, tmp_path / "big.xlsx", {"xl/media/image1.png": random.Random(1).randbytes(2 * 2**20)})
     with pytest.raises(WorkbookRefused) as err:
         Package.open(big, limits=Limits(max_total_bytes=2**20))
-    assert str(err.value) == "big.xlsx: would expand to 2 MB; refusing a possible zip bomb."
+    assert str(err.value) == f"big.xlsx: {OVERLOAD} (it would expand to 2 MB when opened); {FRESH_COPY}"
     assert Package.open(big).has("xl/media/image1.png")
 
 
@@ -558,6 +729,27 @@ def test_refuses_while_excel_has_the_workbook_open(tmp_path):
     assert report.path.is_file() and plan.read_bytes() == before
 
 
+def test_the_command_line_alone_adds_that_rollup_can_write_to_a_new_file_instead(tmp_path):
+    from ehxl import api
+    from ehxl.errors import WorkbookOpen
+
+    plan = make_plan(tmp_path / "plan.xlsx")
+    (tmp_path / "~$plan.xlsx").write_bytes(b"\x0bRachel P")
+    before = plan.read_bytes()
+    with pytest.raises(WorkbookOpen) as err:  # the library's line is the same in Excel, the API and the CLI
+        api.rollup(plan)
+    assert str(err.value) == f"plan.xlsx: {LOCKED}"
+    assert not JARGON.search(LOCKED)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("EHXL_DEBUG", None)
+    proc = subprocess.run([sys.executable, "-m", "ehxl.cli", "rollup", str(plan)], capture_output=True, text=True,
+                          cwd=ROOT, env=env, timeout=60)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr == f"ehxl: plan.xlsx: {LOCKED} Or leave it open and write to a new file with -o NEW-FILE.\n"
+    assert plan.read_bytes() == before
+    assert _leftovers(tmp_path) == []
+
+
 def test_refuses_when_the_file_changed_on_disk_after_it_was_opened(tmp_path):
     plan = make_plan(tmp_path / "plan.xlsx")
     pkg = Package.open(plan)
@@ -584,8 +776,10 @@ def test_a_save_that_fails_its_check_is_refused_and_leaves_nothing(tmp_path):
     before = plan.read_bytes()
     with pytest.raises(SaveRefused) as err:
         save_package(Package.open(plan), {"xl/worksheets/sheet2.xml": b"<worksheet><sheetData></worksheet>"})
-    assert str(err.value).startswith("plan.xlsx: was not saved: the new file failed its check (")
-    assert str(err.value).endswith("; the original is untouched.")
+    assert str(err.value).startswith("plan.xlsx: was not saved: the new copy ehxl made failed its check, so it stopped "
+                                     "and your workbook is untouched. Please report this fault in ehxl (detail for "
+                                     "support: ")
+    assert "\n" not in str(err.value)
     assert plan.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.xlsx"]
 
