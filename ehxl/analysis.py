@@ -31,6 +31,7 @@ class Analysis:
     audits: list[dict] = field(default_factory=list)
     legend: rag.Legend = rag.DEFAULT_LEGEND
     register: OwnerRegister | None = None
+    team: str | None = None          # the workbook's own ``team`` setting (its Config sheet), for a board pack
 
     @property
     def actions(self) -> list[Action]:

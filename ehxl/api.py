@@ -11,14 +11,16 @@ import csv
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Callable, Mapping
+from typing import Callable, Mapping, Sequence
 
-from .config import parse_as_of, toml_config  # noqa: F401  (part of the library's surface)
+from .config import Config, parse_as_of, toml_config  # noqa: F401  (part of the library's surface)
 from . import engine
+from . import pack as pack_mod
 from .errors import EhxlError
 from .owners import OwnerRegister
 from .package import Package
 from .report import place_sheets
+from .sources import Source, describe, find_workbooks, folder_teams, mark_duplicates
 from .workbook_reading import read_workbook
 from .workbook_writing import OWNED_STATE_SHEET, WorkbookWriter
 
@@ -143,6 +145,136 @@ def rollup(path: str | Path, *, out: str | Path | None = None, backup: bool = Tr
 
 
 @dataclass
+class PackResult:
+    """What ``rollup_pack`` did: the pack's figures, the files it read, and where it was written."""
+
+    out: Path
+    pack: "pack_mod.Pack"
+    written: Path | None = None
+    backup: Path | None = None
+    sheets_written: list[str] = field(default_factory=list)
+    sheets_renamed: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def refused(self) -> list[Source]:
+        return [s for s in self.pack.sources if s.status == "refused"]
+
+    def json(self) -> dict:
+        doc = pack_mod.to_json(self.pack, file=str(self.out))
+        doc["written"] = str(self.written) if self.written else None
+        doc["sheets_written"] = list(self.sheets_written)
+        doc["sheets_renamed"] = dict(self.sheets_renamed)
+        return doc
+
+
+def rollup_pack(paths: Sequence[str | Path], out: str | Path, *, as_of: date | None = None,
+                within: int | None = None, owners: str | Path | None = None,
+                kinds: Mapping[str, str] | None = None, backup: bool = True,
+                progress: Callable[[int, int, Source], None] | None = None) -> PackResult:
+    """One board pack from every team's workbook: the team files are only read, the pack is ehxl's.
+
+    A file that cannot be read is one row in Sources and Validation, never the
+    end of the pack; with nothing readable at all, nothing is written.
+    """
+    out = Path(out)
+    if out.suffix.lower() not in (".xlsx", ".xlsm"):
+        raise EhxlError("is not a workbook name; give -o a name ending .xlsx, such as board-pack.xlsx.", path=out)
+    files = find_workbooks(paths, out=out)
+    if not files:
+        raise EhxlError("holds no .xlsx or .xlsm workbooks to build a board pack from.",
+                        path=Path(paths[0]) if len(paths) == 1 else None)
+    sources = _describe_all(files, out)
+    read = _read_all(sources, progress)
+    register = load_owners(owners) if owners else _shared_register(read)
+    teams = []
+    for src, grids, conf in read:
+        analysis = engine.analyse(grids, as_of=as_of, within=within, owners=register, config=conf, kinds=kinds)
+        if engine.recognised_nothing(analysis):
+            _refuse(src, "has no sheet ehxl recognises (no action plan, maturity grid, KPI or audit table).")
+            continue
+        src.team = analysis.team or src.team
+        src.sheets, src.actions = dict(analysis.sheet_kinds), len(analysis.actions)
+        src.errors, src.warnings = analysis.errors, analysis.warnings
+        teams.append(pack_mod.Team(src, analysis))
+    if not teams:
+        raise EhxlError("none of the workbooks could be read, so no board pack was written: "
+                        + "; ".join(f"{s.file}: {s.message}" for s in sources if s.message), path=out)
+    first = teams[0].analysis
+    pack = pack_mod.combine(teams, sources, as_of=first.as_of, within=first.within)
+    return _write_pack(pack, out, backup=backup)
+
+
+def _describe_all(files: list[Path], out: Path) -> list[Source]:
+    teams_by_folder: dict[Path, dict[str, str]] = {}
+    sources = []
+    for path in files:
+        folder = path.parent
+        if folder not in teams_by_folder:
+            teams_by_folder[folder] = folder_teams(folder)
+        sources.append(describe(path, pack=out, teams=teams_by_folder[folder]))
+    mark_duplicates(sources)
+    return sources
+
+
+def _read_all(sources: list[Source], progress) -> list[tuple[Source, list, Config | None]]:
+    """Every team file's sheets and settings; a file that cannot be read is marked refused and left out."""
+    read = []
+    for i, src in enumerate(sources, start=1):
+        if src.status == "read":
+            try:
+                read.append((src, _team_grids(src.path), toml_config(src.path)))
+            except EhxlError as exc:
+                _refuse(src, exc.detail)
+        if progress:
+            progress(i, len(sources), src)
+    return read
+
+
+def _team_grids(path: Path) -> list:
+    pkg = Package.open(path)
+    if pkg.strict:
+        raise EhxlError("is saved as Strict Open XML, which ehxl does not read yet; in Excel use File > Save As > "
+                        "Excel Workbook (.xlsx) and run ehxl again.", path=path)
+    skip = [OWNED_STATE_SHEET, *WorkbookWriter(pkg).owned_sheets()]
+    grids = read_workbook(path, skip=skip, package=pkg).grids
+    if not grids:
+        raise EhxlError("has no worksheets ehxl can read.", path=path)
+    return grids
+
+
+def _refuse(src: Source, message: str) -> None:
+    src.status, src.message = "refused", message
+
+
+def _shared_register(read) -> OwnerRegister | None:
+    """Every Owners sheet in any team's file, as one register applied to all of them (first listed wins)."""
+    people = []
+    for _, grids, _ in read:
+        for grid in grids:
+            if grid.name.strip().lower() in engine.OWNER_SHEETS:
+                register, _ = engine.register_from_grid(grid)
+                people += list(register or [])
+    return OwnerRegister(people) if people else None
+
+
+def _write_pack(pack, out: Path, *, backup: bool) -> PackResult:
+    """The pack's sheets into OUT: a new pack from ehxl's empty one, or the existing pack refreshed in place."""
+    existing = out.exists()
+    pkg = Package.open(out if existing else template_path("board_pack.xlsx"))
+    writer = WorkbookWriter(pkg)
+    result = PackResult(out, pack)
+    specs = pack_mod.sheets(pack, source=out.name)
+    names = place_sheets([s.name for s in specs], writer.sheet_names(), writer.owned_sheets())
+    for spec in specs:
+        writer.put_sheet(spec.renamed(names[spec.name]))
+        result.sheets_written.append(names[spec.name])
+    result.sheets_renamed = {base: name for base, name in names.items() if base != name}
+    report = writer.save(target=None if existing else out, backup=backup)
+    result.written, result.backup = report.path, report.backup
+    return result
+
+
+@dataclass
 class MacrosResult:
     """What ``install_macros`` did: where the macro-enabled workbook is and where its buttons are."""
 
@@ -222,7 +354,8 @@ def _button_sheet(path: Path, pkg: Package, writer: WorkbookWriter) -> str:
 
 
 TEMPLATE_FILES = {"action_plan": "action_plan.xlsx", "action_plan_macros": "action_plan.xlsm",
-                  "maturity": "maturity.xlsx", "kpi": "kpi.xlsx", "audit": "audit.xlsx"}
+                  "maturity": "maturity.xlsx", "kpi": "kpi.xlsx", "audit": "audit.xlsx",
+                  "board_pack": "board_pack.xlsx"}
 
 
 def template_path(name: str) -> Path:

@@ -15,7 +15,7 @@ from typing import Iterable, Sequence
 import click
 
 from . import api
-from .errors import EhxlError
+from .errors import EhxlError, WorkbookOpen
 from .report import renamed_note
 
 FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
@@ -42,7 +42,7 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except EhxlError as exc:
-            _fail(str(exc))
+            _fail(str(exc) + _hint(ctx, exc))
         except click.UsageError as exc:
             _usage(exc)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
@@ -57,6 +57,13 @@ class _Group(click.Group):
                 raise
             _fail(f"ehxl hit an unexpected problem ({type(exc).__name__}: {exc}). The workbook was not changed. "
                   f"Run again with EHXL_DEBUG=1 to see details, and report it.")
+
+
+def _hint(ctx: click.Context, exc: EhxlError) -> str:
+    """What only the command line can add to a library message: rollup and macros install can write elsewhere."""
+    if isinstance(exc, WorkbookOpen) and ctx.invoked_subcommand in ("rollup", "macros"):
+        return " Or leave it open and write to a new file with -o NEW-FILE."
+    return ""
 
 
 def _fail(message: str) -> None:
@@ -169,27 +176,100 @@ def overdue(path: Path, as_of: str | None, within: int | None, mark: bool, clear
 
 
 @main.command()
-@WORKBOOK
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="WORKBOOK|FOLDER...")
 @AS_OF
 @click.option("-o", "--output", "out", type=click.Path(dir_okay=False, path_type=Path), metavar="OUT",
-              help="Write the result to this new file and leave WORKBOOK as it is. Default: update WORKBOOK in place.")
+              help="Write the result to this file and leave WORKBOOK as it is. Required for a board pack "
+                   "(several workbooks or a folder): OUT is the pack. Default: update WORKBOOK in place.")
 @click.option("--within", type=click.IntRange(0, 3650), metavar="DAYS", help="'Due soon' window in days. Default 30.")
 @click.option("--owners", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
-              help="An owner register (.xlsx or .csv), as for validate.")
+              help="An owner register (.xlsx or .csv), as for validate; in a board pack it applies to every team.")
 @SHEET
 @FORMAT
-def rollup(path: Path, as_of: str | None, out: Path | None, within: int | None, owners: Path | None,
+def rollup(paths: tuple[Path, ...], as_of: str | None, out: Path | None, within: int | None, owners: Path | None,
            sheets: Sequence[str], fmt: str) -> None:
-    """Write board-ready summary sheets into the workbook.
+    """Write board-ready summary sheets into the workbook, or one board pack from many.
 
-    Adds (or refreshes) Summary, Overdue and Validation sheets, and Maturity,
-    KPIs and Audits where the workbook has that data. Only sheets ehxl created
-    are ever replaced; your own sheets are never touched.
+    One workbook: adds (or refreshes) Summary, Overdue and Validation sheets,
+    and Maturity, KPIs and Audits where the workbook has that data. Only sheets
+    ehxl created are ever replaced; your own sheets are never touched.
+
+    Several workbooks, or a folder of them (searched inside too): builds one
+    board pack, OUT, with city totals and every team side by side (Summary),
+    every team's overdue actions (Overdue) and problems (Validation), each
+    linked to the cell in the team's own file, and the files it was built
+    from (Sources). Team files are only read, never changed. Each file is a
+    team, named after the file, or as an ehxl.toml in the folder says
+    ([teams] "north.xlsx" = "North locality"). A file that cannot be read is
+    listed, and the pack is built from the rest (exit code 1). Run it again
+    with the same OUT to refresh the pack; sheets you added to it are kept.
 
     \b
-    Example:
+    Examples:
       ehxl rollup "Team plans Q3.xlsx" --as-of 31/12/2025
+      ehxl rollup "Board Q3/" -o "Board Q3/board-pack.xlsx"
+      ehxl rollup north.xlsx south.xlsx east.xlsx -o pack.xlsx --format json
     """
+    if len(paths) == 1 and not paths[0].is_dir():
+        _rollup_one(paths[0], as_of, out, within, owners, sheets, fmt)
+        return
+    if out is None:
+        raise click.UsageError("a board pack from several workbooks or a folder needs -o OUT, the pack's file "
+                               "name (for example -o board-pack.xlsx).")
+    result = api.rollup_pack(paths, out, within=within, owners=owners, progress=_pack_progress(paths, fmt),
+                             **_common(as_of, sheets))
+    for src in result.refused:
+        click.echo(f"ehxl: {src.file}: {src.message} (left out of the pack)", err=True)
+    if fmt == "json":
+        _json(result.json())
+    else:
+        _pack_text(result)
+    if result.refused or result.pack.errors:
+        sys.exit(1)
+
+
+def _pack_progress(paths: Sequence[Path], fmt: str):
+    """A progress bar on a terminal while team files are read; nothing in JSON mode or when stderr is captured."""
+    if fmt == "json" or not sys.stderr.isatty():
+        return None
+    bars: list = []
+
+    def step(done: int, total: int, src) -> None:
+        if not bars:
+            bars.append(click.progressbar(length=total, label="Reading team workbooks", file=sys.stderr,
+                                          item_show_func=lambda s: s.file if s else ""))
+            bars[0].__enter__()
+        bars[0].update(1, src)
+        if done == total:
+            bars[0].__exit__(None, None, None)
+    return step
+
+
+def _pack_text(result: "api.PackResult") -> None:
+    p = result.pack
+    s = p.summary
+    read = [src for src in p.sources if src.status == "read"]
+    copies = sum(1 for src in p.sources if src.status == "duplicate")
+    click.echo(f"Board pack {result.out.name} as of {p.as_of:%d/%m/%Y}: {len(read)} team workbooks read, "
+               f"{len(result.refused)} refused, {copies} duplicate{'' if copies == 1 else 's'}")
+    _table(["Team", "Actions", "Complete", "Overdue", "Due soon", "File"],
+           [[r["team"], r["total"], r["complete"], r["overdue"], r["due_soon"],
+             next(src.file for src in read if src.team == r["team"])] for r in p.by_team],
+           [24, 8, 8, 8, 8, 40])
+    click.echo(f"\n  all teams: {s['total']} actions, {s['complete']} complete, {s['overdue']} overdue, "
+               f"{s['due_soon']} due in the next {p.within} days")
+    click.echo("  status: " + ", ".join(f"{k} {v}" for k, v in s["by_status"].items() if v))
+    validation = result.sheets_renamed.get("Validation", "Validation")
+    click.echo(f"  {p.errors} errors, {p.warnings} warnings (see the {validation} sheet)")
+    click.echo(f"\nWrote {', '.join(result.sheets_written)} to {result.written}")
+    if result.sheets_renamed:
+        click.echo(renamed_note(result.sheets_renamed))
+    if result.backup:
+        click.echo(f"Previous version kept at {result.backup}")
+
+
+def _rollup_one(path: Path, as_of: str | None, out: Path | None, within: int | None, owners: Path | None,
+                sheets: Sequence[str], fmt: str) -> None:
     result = api.rollup(path, out=out, within=within, owners=owners, **_common(as_of, sheets))
     a = result.analysis
     if fmt == "json":

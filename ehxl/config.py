@@ -51,6 +51,8 @@ class Config:
     kinds: dict[str, str] = field(default_factory=dict)
     columns: dict[str, str] = field(default_factory=dict)
     colours: dict[str, rag.Meaning] = field(default_factory=dict)
+    team: str | None = None                                  # the team a workbook belongs to, in a board pack
+    teams: dict[str, str] = field(default_factory=dict)      # file name -> team, from a folder's ehxl.toml
     source: str = ""
 
     def legend(self) -> rag.Legend | None:
@@ -73,6 +75,8 @@ class Config:
                        kinds={**self.kinds, **other.kinds},
                        columns={**self.columns, **other.columns},
                        colours={**self.colours, **other.colours},
+                       team=other.team or self.team,
+                       teams={**self.teams, **other.teams},
                        source=" + ".join(s for s in (self.source, other.source) if s))
 
 
@@ -121,6 +125,8 @@ def _apply(cfg: Config, key, value, sheet: str, cell: str | None, row: int | Non
     if isinstance(key, tuple):
         section, name = key
         return _apply_section(cfg, section, {name: value}, bad)
+    if key == "teams" and isinstance(value, dict):
+        return _apply_teams(cfg, value, bad)
     if key in ("sheets", "columns", "colours", "colors") and isinstance(value, dict):
         return _apply_section(cfg, {"sheets": "sheet", "columns": "column"}.get(key, "colour"), value, bad)
     if value is None or value == "":
@@ -135,6 +141,8 @@ def _apply(cfg: Config, key, value, sheet: str, cell: str | None, row: int | Non
             cfg.within = int(float(str(value)))
         except ValueError:
             return bad(f"'Due soon (days)' must be a whole number, not \"{value}\".")
+    elif key == "team":
+        cfg.team = str(value).strip() or None
     elif key == "maturity_method":
         method = str(value).strip().lower()
         if method not in METHODS:
@@ -143,6 +151,18 @@ def _apply(cfg: Config, key, value, sheet: str, cell: str | None, row: int | Non
     else:
         return bad(f"the setting \"{key}\" is not one ehxl knows; see `ehxl --help`.")
     return []
+
+
+def _apply_teams(cfg: Config, items: dict, bad) -> list[Finding]:
+    """``[teams]``: which team each workbook in the folder belongs to (``"north.xlsx" = "North locality"``)."""
+    out: list[Finding] = []
+    for name, value in items.items():
+        team = str(value).strip()
+        if not team or isinstance(value, dict):
+            out += bad(f"the team for \"{name}\" must be a name such as \"North locality\", not \"{value}\".")
+        else:
+            cfg.teams[str(name).strip()] = team
+    return out
 
 
 def _apply_section(cfg: Config, section: str, items: dict, bad) -> list[Finding]:

@@ -86,7 +86,7 @@ def analyse(grids: Iterable[SheetGrid], *, as_of: date | None = None, within: in
     as_of = as_of or config.as_of or date.today()
     within = within if within is not None else (config.within if config.within is not None else 30)
     overrides = {**config.kinds, **(kinds or {})}
-    result = Analysis(as_of=as_of, within=within)
+    result = Analysis(as_of=as_of, within=within, team=config.team)
     result.sheet_kinds = _kinds(grids, overrides, findings)
     result.register = owners or _register(grids, result.sheet_kinds, findings)
     legend_override = config.legend()

@@ -254,7 +254,7 @@ def _links(sheet: Any, spec: SheetSpec) -> None:
     for r, row in enumerate(spec.rows, start=1):
         for c, cell in enumerate(row, start=1):
             if cell is not None and cell.link:
-                target = cell.link if is_url(cell.link) else "#" + cell.link.lstrip("#")
+                target = cell.link if is_url(cell.link) else (cell.target or "") + "#" + cell.link.lstrip("#")
                 text = "" if cell.value is None else str(cell.value)[:255]
                 sheet.range(a1(r, c)).add_hyperlink(target, text_to_display=text, screen_tip=target.lstrip("#"))
 

@@ -87,11 +87,16 @@ def is_url(link: str) -> bool:
 
 @dataclass(frozen=True)
 class Cell:
-    """A value with a named style; ``link`` is a place in the workbook such as ``'Plan'!A7``."""
+    """A value with a named style; ``link`` is a place in the workbook such as ``'Plan'!A7``.
+
+    With ``target`` (another workbook, as a path relative to this one) the link
+    opens that file at ``link``: how a board pack points at a team's cell.
+    """
 
     value: object = None
     style: str = "text"
     link: str | None = None
+    target: str | None = None
 
 
 @dataclass(frozen=True)
@@ -170,7 +175,7 @@ def _moved_ref(ref: str, old: str, new: str) -> str:
 
 
 def _moved_cell(cell: "Cell | None", old: str, new: str) -> "Cell | None":
-    if cell is None or not cell.link or is_url(cell.link):
+    if cell is None or not cell.link or cell.target or is_url(cell.link):
         return cell
     moved = _moved_ref(cell.link, old, new)
     return cell if moved == cell.link else replace(cell, link=moved)

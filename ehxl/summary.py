@@ -111,9 +111,9 @@ def summary_sheet(summary: dict, legend: rag.Legend, *, as_of: date, source: str
         elif n or key in ("green", "amber", "red"):
             spec.add_row(Cell(status_label(key, legend), RAG_STYLE[key]), Cell(n, "int"), share(n))
     spec.blank()
-    _theme_table(spec, summary, legend)
+    theme_table(spec, summary, legend)
     spec.blank()
-    _owner_table(spec, summary)
+    owner_table(spec, summary)
     spec.blank()
     spec.add_row(Cell("Sheets read", "header"), Cell("Read as", "header"), Cell("Actions", "header"))
     for name, kind in sheet_kinds.items():
@@ -131,7 +131,7 @@ def status_label(colour: str, legend: rag.Legend) -> str:
     return f"{colour.capitalize()} – {meaning.value}" if meaning else colour.capitalize()
 
 
-def _theme_table(spec: SheetSpec, summary: dict, legend: rag.Legend) -> None:
+def theme_table(spec: SheetSpec, summary: dict, legend: rag.Legend) -> None:
     shown = [k for k in STATUS_KEYS if k == "none" or any(t["by_status"][k] for t in summary["by_theme"])
              or k in ("green", "amber", "red")]
     spec.add_row(Cell("By theme", "header"), Cell("Actions", "header"), Cell("Complete", "header"),
@@ -144,7 +144,7 @@ def _theme_table(spec: SheetSpec, summary: dict, legend: rag.Legend) -> None:
                      Cell(t["overdue"], "int"))
 
 
-def _owner_table(spec: SheetSpec, summary: dict) -> None:
+def owner_table(spec: SheetSpec, summary: dict) -> None:
     spec.add_row(Cell("By owner", "header"), Cell("Actions", "header"), Cell("Overdue", "header"))
     for o in summary["by_owner"]:
         spec.add_row(Cell(o["owner"], "wrap"), Cell(o["total"], "int"), Cell(o["overdue"], "int"))

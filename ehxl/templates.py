@@ -21,7 +21,9 @@ from pathlib import Path
 from .api import install_macros, template_path  # noqa: F401  (template_path: where the shipped copies are)
 
 CREATED = datetime(2026, 1, 1, 9, 0, 0)
-NAMES = ("action_plan.xlsx", "maturity.xlsx", "kpi.xlsx", "audit.xlsx", "action_plan.xlsm")
+#: The first cell of ehxl's records sheet (see ehxl.workbook_writing).
+STATE_MARKER = "ehxl state 1"
+NAMES = ("action_plan.xlsx", "maturity.xlsx", "kpi.xlsx", "audit.xlsx", "action_plan.xlsm", "board_pack.xlsx")
 STATUSES = ["Complete", "In progress", "Behind schedule", "Not started"]
 RAG_FILLS = {"Complete": ("#C6EFCE", "#006100"), "In progress": ("#FFEB9C", "#9C5700"),
              "Behind schedule": ("#FFC7CE", "#9C0006"), "Not started": ("#D9D9D9", "#404040")}
@@ -42,7 +44,7 @@ def build(name: str) -> bytes:
     wb.set_properties({"title": f"ehxl {name}", "author": "ehxl", "created": CREATED,
                        "comments": "Made by ehxl. Run `ehxl rollup` on it, or press the buttons."})
     {"action_plan.xlsx": _action_plan, "maturity.xlsx": _maturity, "kpi.xlsx": _kpi,
-     "audit.xlsx": _audit}[name](wb)
+     "audit.xlsx": _audit, "board_pack.xlsx": _board_pack}[name](wb)
     wb.close()
     return buf.getvalue()
 
@@ -66,6 +68,26 @@ def build_all(directory: str | Path | None = None) -> list[Path]:
         (folder / name).write_bytes(build(name))
         out.append(folder / name)
     return out
+
+
+def _board_pack(wb) -> None:
+    """An empty board pack: a Summary sheet ehxl's records say is its own, so the first roll-up replaces it.
+
+    A workbook needs one visible sheet, and the board's first sheet should be
+    the Summary; ehxl's records (the veryHidden ``_ehxl`` sheet, as the
+    lossless writer keeps them) claim it by name and sheet id.
+    """
+    f = _formats(wb)
+    ws = wb.add_worksheet("Summary")
+    ws.write("A1", "Board pack", f["title"])
+    ws.write("A2", "ehxl writes this pack from the teams' workbooks: run `ehxl rollup FOLDER -o THIS-FILE`.", f["note"])
+    state = wb.add_worksheet("_ehxl")
+    for r, row in enumerate(([STATE_MARKER, "Kept by ehxl: which sheets it created and which cells it flagged. "
+                                            "Do not edit."],
+                             ["kind", "sheet", "sheet id", "cell", "original style", "applied style"],
+                             ["sheet", "Summary", 1])):
+        state.write_row(r, 0, row)
+    state.very_hidden()
 
 
 def _formats(wb) -> dict:
@@ -158,17 +180,18 @@ def _maturity(wb) -> None:
     f = _formats(wb)
     plan = wb.add_worksheet("Plan")
     plan.write("A1", "Early Help maturity plan", f["title"])
-    plan.write_row(2, 0, ["Matrix area", "Progress level", "Ref", "Action", "Lead", "Timescale", "Status"],
-                   f["header"])
-    rows = [("Service delivery", 2, "1", "Embed the family support offer", "RP", "March 2027", "In progress"),
-            ("", 3, "2", "Extend the 2-year-old offer", "VW", "June 2026", "Complete"),
+    plan.write_row(2, 0, ["Matrix area", "Progress level", "Ref", "Action", "Lead", "Timescale", "Status",
+                          "Update"], f["header"])
+    rows = [("Service delivery", 2, "1", "Embed the family support offer", "RP", "March 2027", "In progress",
+             "Offer agreed with the children's centres"),
+            ("", 3, "2", "Extend the 2-year-old offer", "VW", "June 2026", "Complete", "Places taken up in June"),
             ("Workforce development", 2, "3", "Training plan for practitioners", "NH", "September 2026",
-             "In progress"),
+             "In progress", "First two courses booked"),
             ("Governance", 1, "4", "Merge the Early Help and Troubled Families boards", "SW", "December 2026",
-             "Not started")]
+             "Not started", "")]
     for i, row in enumerate(rows, start=3):
         plan.write_row(i, 0, row, f["text"])
-    for col, width in enumerate((28, 10, 6, 44, 10, 14, 14)):
+    for col, width in enumerate((28, 10, 6, 44, 10, 14, 14, 36)):
         plan.set_column(col, col, width)
     _landscape(plan)
     grid = wb.add_worksheet("Maturity matrix")

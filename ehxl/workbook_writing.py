@@ -67,7 +67,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 from lxml import etree
 
@@ -719,9 +719,19 @@ def _number(value: float | int) -> str:
 
 
 def url_links(spec: SheetSpec) -> list[tuple[str, str]]:
-    """(cell, URL) of each link that leaves the workbook: these need a relationship."""
-    return [(a1(r, c), cell.link) for r, row in enumerate(spec.rows, start=1)
-            for c, cell in enumerate(row, start=1) if cell is not None and cell.link and is_url(cell.link)]
+    """(cell, URL) of each link that leaves the workbook: these need a relationship.
+
+    A link into another workbook (a board pack's link to a team's cell) has the
+    file, relative to this one, as its target and the cell as its location.
+    """
+    return [(a1(r, c), _file_target(cell.target) if cell.target else cell.link)
+            for r, row in enumerate(spec.rows, start=1) for c, cell in enumerate(row, start=1)
+            if cell is not None and cell.link and (cell.target or is_url(cell.link))]
+
+
+def _file_target(path: str) -> str:
+    """A relative file path as a relationship target: a URI, so spaces and the like are %-escaped."""
+    return quote(path, safe="/()'!,;=&~-._:")
 
 
 def _cell_xml(ref: str, value: object, style: str, xf: Callable[[str, str | None], int],
@@ -781,7 +791,8 @@ def render_sheet(spec: SheetSpec, xf: Callable[[str, str | None], int], *, date1
             cells.append(_cell_xml(ref, cell.value, cell.style, xf, date1904))
             max_row, max_col = max(max_row, r), max(max_col, c)
             if cell.link:
-                links.append((ref, cell.link, clean_text(str(cell.value if cell.value is not None else ""), 255)))
+                links.append((ref, cell.link, clean_text(str(cell.value if cell.value is not None else ""), 255),
+                              cell.target))
         if cells:
             lines = row_lines(spec, row)
             height = f' ht="{min(409, 15 * lines)}" customHeight="1"' if lines > 1 else ""
@@ -812,8 +823,11 @@ def render_sheet(spec: SheetSpec, xf: Callable[[str, str | None], int], *, date1
         out.append(f'<autoFilter ref="{_esc(spec.autofilter.replace("$", ""))}"/>')
     if links:
         items = []
-        for ref, target, display in links:
-            if is_url(target):
+        for ref, target, display, other_file in links:
+            if other_file:
+                items.append(f'<hyperlink ref="{ref}" r:id="{link_rids[ref]}" location="{_esc(target.lstrip("#"))}" '
+                             f'display="{_esc(display)}"/>')
+            elif is_url(target):
                 items.append(f'<hyperlink ref="{ref}" r:id="{link_rids[ref]}" display="{_esc(display)}"/>')
             else:
                 items.append(f'<hyperlink ref="{ref}" location="{_esc(target.lstrip("#"))}" '

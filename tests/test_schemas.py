@@ -216,3 +216,19 @@ def test_relationship_parts_are_checked_when_their_schema_is_there():
     good = f'<Relationships xmlns="{ns}"><Relationship Id="rId1" Type="t" Target="a.xml"/></Relationships>'
     assert ooxml.first_error(ooxml.XSD_RELATIONSHIPS, good.encode()) is None
     assert ooxml.first_error(ooxml.XSD_RELATIONSHIPS, good.replace(' Id="rId1"', "").encode()) is not None
+
+
+def test_every_part_of_a_board_pack_is_valid(tmp_path):
+    """A pack from two teams, with external links to their cells and the by-team chart, written then refreshed."""
+    from test_pack import south_plan
+
+    teams = tmp_path / "teams"
+    teams.mkdir()
+    derby_like_plan(teams / "north.xlsx")
+    south_plan(teams / "south.xlsx")
+    pack = tmp_path / "pack.xlsx"
+    api.rollup_pack([teams], pack, as_of=date(2015, 11, 2), backup=False)
+    used = _assert_all_valid(pack)
+    assert {WORKSHEET, "DrawingML_Chart.rng", "SpreadsheetML_Drawing.rng"} <= set(used.values())
+    api.rollup_pack([teams], pack, as_of=date(2015, 11, 2), backup=False)
+    _assert_all_valid(pack)

@@ -1,0 +1,447 @@
+"""The board pack: one folder of team workbooks, as a performance officer collects them, into one pack.
+
+The folder holds two locality plans laid out differently (north: tests/plans.py's
+Derby-like plan with fill-only RAG, a blank reference header, an Owners sheet;
+south: title rows, other header words, word statuses and a Targets sheet), an
+exact copy of north under another name, a password-protected workbook, a
+damaged file, an Excel lock file and an old backup.  Every figure below is
+worked out by hand from those rows, judged as of 2 November 2015.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import shutil
+import subprocess
+import uuid
+import zipfile
+from datetime import date
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from lxml import etree
+
+from ehxl import api
+from ehxl.cli import main
+from plans import derby_like_plan
+
+AS_OF = date(2015, 11, 2)
+NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+      "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships"}
+PR = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+
+SOUTH = [  # No., Task, Lead, Timescale, Progress, Comments
+    ("S1", "Set up the locality panel", "Rachel Price", "30/09/2015", "In progress", "Panel meets monthly"),
+    ("S2", "Publish the local offer", "Sam Walsh", "March 2016", "Complete", "Published in September"),
+    ("S3", "Recruit two family workers", "Nadia Hussain", "15/11/2015", "Behind schedule", "Two posts vacant"),
+    ("S4", "Review the step-down process", "Vicky Wood", "By 1.8.15.", "Not started", None),
+]
+
+
+def south_plan(path: Path) -> Path:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "South locality"
+    ws["A1"] = "South Locality Early Help Plan 2015-16"
+    ws["A2"] = "Owned by the South locality manager; updated monthly."
+    ws.append([])
+    ws.append(["No.", "Task", "Lead", "Timescale", "Progress", "Comments"])
+    for row in SOUTH:
+        ws.append(list(row))
+    targets = wb.create_sheet("Targets")
+    targets.append(["Measure", "Target", "Tolerance", "Polarity"])
+    targets.append(["CAF/EHAs completed", 200, 25, "higher"])
+    wb.save(path)
+    return path
+
+
+def encrypted(path: Path, source: Path) -> Path:
+    """A real password-protected workbook, encrypted as Excel does it (msoffcrypto-tool)."""
+    pytest.importorskip("msoffcrypto", reason="msoffcrypto-tool builds the encrypted workbook")
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    out = io.BytesIO()
+    with source.open("rb") as fh:
+        OOXMLFile(fh).encrypt("board2015", out)
+    path.write_bytes(out.getvalue())
+    return path
+
+
+@pytest.fixture()
+def folder(tmp_path: Path) -> Path:
+    teams = tmp_path / "Board Q3"
+    teams.mkdir()
+    north = derby_like_plan(teams / "north.xlsx")
+    south_plan(teams / "south.xlsx")
+    shutil.copyfile(north, teams / "north (1).xlsx")                  # the same file e-mailed twice
+    encrypted(teams / "west.xlsx", teams / "south.xlsx")
+    (teams / "east.xlsx").write_bytes(north.read_bytes()[:900])       # cut short in the post
+    (teams / "~$north.xlsx").write_bytes(b"\x00" * 165)              # Excel's lock file: not a team
+    (teams / ".ehxl-backups").mkdir()
+    shutil.copyfile(north, teams / ".ehxl-backups" / "north.20151001-090000.xlsx")
+    (teams / "ehxl.toml").write_text('[teams]\n"north.xlsx" = "North locality"\n"south.xlsx" = "South locality"\n')
+    return teams
+
+
+def hashes(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_pack_figures_over_every_team_worked_out_by_hand(folder: Path, tmp_path: Path):
+    result = api.rollup_pack([folder], tmp_path / "pack.xlsx", as_of=AS_OF)
+    doc = result.json()
+    files = {Path(f["file"]).name: (f["team"], f["status"], f["actions"]) for f in doc["files"]}
+    assert files == {
+        "east.xlsx": ("east", "refused", 0),
+        "north (1).xlsx": ("north (1)", "duplicate", 0),
+        "north.xlsx": ("North locality", "read", 8),
+        "south.xlsx": ("South locality", "read", 4),
+        "west.xlsx": ("west", "refused", 0),
+    }                                                      # no lock file, no backup
+    acts = doc["actions"]
+    # north (tests/test_api.py): 8 actions, 1 complete, 2 overdue, 1 due soon; green 1 amber 3 red 2 grey 1 none 1
+    # south: S1 amber overdue (30/09/2015), S2 green complete, S3 red due 15/11/2015, S4 grey overdue (By 1.8.15)
+    assert (acts["total"], acts["complete"], acts["overdue"], acts["due_soon"]) == (12, 2, 4, 2)
+    assert acts["by_status"] == {"green": 2, "amber": 4, "red": 3, "blue": 0, "grey": 2, "none": 1}
+    # worst overdue share first: south 2 of 4 (50%), north 2 of 8 (25%)
+    assert acts["by_team"] == [
+        {"team": "South locality", "total": 4, "complete": 1, "overdue": 2, "due_soon": 1,
+         "by_status": {"green": 1, "amber": 1, "red": 1, "blue": 0, "grey": 1, "none": 0}},
+        {"team": "North locality", "total": 8, "complete": 1, "overdue": 2, "due_soon": 1,
+         "by_status": {"green": 1, "amber": 3, "red": 2, "blue": 0, "grey": 1, "none": 1}},
+    ]
+    # most overdue first: 1.1 (1 Jul, 124 days), S4 (1 Aug, 93), S1 (30 Sep, 33), 1.3 (1 Oct, 32)
+    late = [(r["team"], r["ref"], r["days_overdue"], r["cell"], Path(r["file"]).name) for r in doc["overdue"]]
+    assert late == [("North locality", "1.1", 124, "E6", "north.xlsx"),
+                    ("South locality", "S4", 93, "D8", "south.xlsx"),
+                    ("South locality", "S1", 33, "D5", "south.xlsx"),
+                    ("North locality", "1.3", 32, "E10", "north.xlsx")]
+    soon = [(r["team"], r["ref"], r["days_left"]) for r in doc["due_soon"]]
+    assert soon == [("South locality", "S3", 13), ("North locality", "2.3", 28)]
+
+
+def test_one_owner_register_serves_every_team(folder: Path, tmp_path: Path):
+    doc = api.rollup_pack([folder], tmp_path / "pack.xlsx", as_of=AS_OF).json()
+    south = [f for f in doc["findings"] if f["team"] == "South locality"]
+    # north's Owners sheet names Rachel Price, Sam Walsh, Nadia Hussain and Vicky Wood: south's leads are all known
+    assert [f for f in south if f["rule"].startswith("owner")] == []
+    by_team = {(f["team"], f["rule"], f["cell"]) for f in doc["findings"]}
+    assert ("North locality", "owner-unknown", "D12") in by_team            # XY is on nobody's register
+    refused = sorted((f["team"], f["rule"], f["severity"]) for f in doc["findings"] if f["rule"] == "file-refused")
+    assert refused == [("east", "file-refused", "error"), ("west", "file-refused", "error")]
+
+
+def test_team_files_are_never_written(folder: Path, tmp_path: Path):
+    before = hashes(folder)
+    api.rollup_pack([folder], tmp_path / "pack.xlsx", as_of=AS_OF)
+    api.rollup_pack([folder], tmp_path / "pack.xlsx", as_of=AS_OF)
+    assert hashes(folder) == before
+
+
+def test_the_pack_is_refreshed_in_place_and_keeps_a_sheet_someone_added(folder: Path, tmp_path: Path):
+    pack = tmp_path / "pack.xlsx"
+    api.rollup_pack([folder], pack, as_of=AS_OF, backup=False)
+    _add_notes_sheet(pack)
+    again = api.rollup_pack([folder], pack, as_of=AS_OF, backup=False)
+    assert again.sheets_renamed == {}
+    from ehxl.package import Package
+
+    names = [s.name for s in Package.open(pack).sheets()]
+    assert names == ["Summary", "_ehxl", "Overdue", "Validation", "Sources", "Chair's notes"]
+    from openpyxl import load_workbook
+
+    assert load_workbook(pack)["Chair's notes"]["A1"].value == "Ask South about S4"
+
+
+def _add_notes_sheet(pack: Path) -> None:
+    """A board officer adds a sheet of notes in Excel (here: the parts Excel would add)."""
+    with zipfile.ZipFile(pack) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    parts["xl/worksheets/sheet99.xml"] = (
+        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="%s"><sheetData><row r="1">'
+        b'<c r="A1" t="inlineStr"><is><t>Ask South about S4</t></is></c></row></sheetData></worksheet>'
+        % NS["m"].encode())
+    wb = etree.fromstring(parts["xl/workbook.xml"])
+    sheets = wb.find("m:sheets", NS)
+    el = etree.SubElement(sheets, f"{{{NS['m']}}}sheet", name="Chair's notes", sheetId="99")
+    el.set(f"{{{NS['r']}}}id", "rId99")
+    parts["xl/workbook.xml"] = etree.tostring(wb, xml_declaration=True, encoding="UTF-8", standalone=True)
+    rels = etree.fromstring(parts["xl/_rels/workbook.xml.rels"])
+    etree.SubElement(rels, f"{PR}Relationship", Id="rId99", Target="worksheets/sheet99.xml",
+                     Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet")
+    parts["xl/_rels/workbook.xml.rels"] = etree.tostring(rels, xml_declaration=True, encoding="UTF-8",
+                                                         standalone=True)
+    ct = etree.fromstring(parts["[Content_Types].xml"])
+    etree.SubElement(ct, "{http://schemas.openxmlformats.org/package/2006/content-types}Override",
+                     PartName="/xl/worksheets/sheet99.xml",
+                     ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml")
+    parts["[Content_Types].xml"] = etree.tostring(ct, xml_declaration=True, encoding="UTF-8", standalone=True)
+    with zipfile.ZipFile(pack, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+
+
+def test_cli_builds_the_pack_says_what_it_left_out_and_exits_1(folder: Path, tmp_path: Path):
+    pack = tmp_path / "pack.xlsx"
+    res = CliRunner().invoke(main, ["rollup", str(folder), "-o", str(pack), "--as-of", "2015-11-02"])
+    assert res.exit_code == 1, res.output
+    left_out = [line for line in res.stderr.splitlines() if line.strip()]
+    assert len(left_out) == 2
+    assert left_out[0].startswith("ehxl: ") and "east.xlsx: is damaged" in left_out[0]
+    assert "west.xlsx: is password-protected" in left_out[1] and left_out[1].endswith("(left out of the pack)")
+    assert "2 team workbooks read, 2 refused, 1 duplicate" in res.stdout
+    assert "all teams: 12 actions, 2 complete, 4 overdue, 2 due in the next 30 days" in res.stdout
+    assert pack.exists()
+
+
+def test_cli_json_is_one_document_and_no_progress_bar(folder: Path, tmp_path: Path):
+    res = CliRunner().invoke(main, ["rollup", str(folder / "north.xlsx"), str(folder / "south.xlsx"),
+                                    "-o", str(tmp_path / "pack.xlsx"), "--as-of", "2015-11-02", "--format", "json"])
+    assert res.exit_code == 1                                     # north has errors (an action with no owner)
+    doc = json.loads(res.stdout)
+    assert [f["status"] for f in doc["files"]] == ["read", "read"]
+    assert doc["actions"]["total"] == 12
+    assert res.stderr == ""
+
+
+def test_a_pack_needs_an_output_file_and_a_folder_of_nothing_is_one_line(folder: Path, tmp_path: Path):
+    res = CliRunner().invoke(main, ["rollup", str(folder)])
+    assert res.exit_code == 2
+    assert res.stderr.count("\n") == 1 and "needs -o OUT" in res.stderr
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    res = CliRunner().invoke(main, ["rollup", str(empty), "-o", str(tmp_path / "pack.xlsx")])
+    assert res.exit_code == 2
+    assert res.stderr == "ehxl: empty: holds no .xlsx or .xlsm workbooks to build a board pack from.\n"
+    assert not (tmp_path / "pack.xlsx").exists()
+
+
+def test_nothing_readable_writes_nothing(tmp_path: Path):
+    teams = tmp_path / "teams"
+    teams.mkdir()
+    (teams / "east.xlsx").write_bytes(b"PK\x03\x04 cut short")
+    res = CliRunner().invoke(main, ["rollup", str(teams), "-o", str(tmp_path / "pack.xlsx")])
+    assert res.exit_code == 2
+    assert "none of the workbooks could be read" in res.stderr
+    assert not (tmp_path / "pack.xlsx").exists()
+
+
+def test_the_help_shows_the_folder_form():
+    res = CliRunner().invoke(main, ["rollup", "--help"])
+    assert res.exit_code == 0
+    assert 'ehxl rollup "Board Q3/" -o "Board Q3/board-pack.xlsx"' in res.stdout
+    assert "WORKBOOK|FOLDER..." in res.stdout
+
+
+def test_libreoffice_opens_the_pack(folder: Path, tmp_path: Path):
+    soffice = shutil.which("soffice")
+    if not soffice:
+        pytest.skip("LibreOffice (soffice) is not installed; .ci/run installs it")
+    pack = tmp_path / "pack.xlsx"
+    api.rollup_pack([folder], pack, as_of=AS_OF)
+    outdir = tmp_path / "lo"
+    subprocess.run([soffice, "--headless", f"-env:UserInstallation=file:///tmp/ehxl-lo-{uuid.uuid4().hex}",
+                    "--convert-to", "ods", "--outdir", str(outdir), str(pack)],
+                   check=True, capture_output=True, timeout=180)
+    assert (outdir / "pack.ods").stat().st_size > 0
+
+
+def _sheet_parts(pack: Path) -> dict[str, str]:
+    """Sheet name -> its part, read from the pack's workbook and relationships."""
+    with zipfile.ZipFile(pack) as z:
+        wb = etree.fromstring(z.read("xl/workbook.xml"))
+        rels = {r.get("Id"): r.get("Target") for r in etree.fromstring(z.read("xl/_rels/workbook.xml.rels"))}
+    return {s.get("name"): "xl/" + rels[s.get(f"{{{NS['r']}}}id")].lstrip("/").removeprefix("xl/")
+            for s in wb.find("m:sheets", NS)}
+
+
+def _links(pack: Path, sheet: str) -> list[tuple[str, str, str]]:
+    """(cell, file the link opens, place in it) of every link on one of the pack's sheets."""
+    from urllib.parse import unquote
+
+    part = _sheet_parts(pack)[sheet]
+    rels_part = part.replace("worksheets/", "worksheets/_rels/") + ".rels"
+    with zipfile.ZipFile(pack) as z:
+        root = etree.fromstring(z.read(part))
+        rels = {r.get("Id"): (r.get("Target"), r.get("TargetMode")) for r in etree.fromstring(z.read(rels_part))}
+    out = []
+    for h in root.iterfind("m:hyperlinks/m:hyperlink", NS):
+        target, mode = rels[h.get(f"{{{NS['r']}}}id")]
+        assert mode == "External"
+        out.append((h.get("ref"), unquote(target), h.get("location")))
+    return out
+
+
+def test_every_overdue_link_opens_the_teams_file_at_the_deadline_cell(folder: Path, tmp_path: Path):
+    import openpyxl
+
+    pack = tmp_path / "board" / "pack.xlsx"
+    pack.parent.mkdir()
+    doc = api.rollup_pack([folder], pack, as_of=AS_OF).json()
+    links = _links(pack, "Overdue")
+    assert [(Path(f).name, place) for _, f, place in links] == [
+        ("north.xlsx", "'Action plan'!E6"), ("south.xlsx", "'South locality'!D8"),
+        ("south.xlsx", "'South locality'!D5"), ("north.xlsx", "'Action plan'!E10"),      # the four overdue
+        ("south.xlsx", "'South locality'!D7"), ("north.xlsx", "'Action plan'!E14")]      # then the two due soon
+    assert all(not Path(f).is_absolute() and f.startswith("../Board Q3/") for _, f, _ in links)   # relative
+    # what each team typed in the deadline cell, by the date ehxl read from it
+    typed = {"2015-07-01": "By 1.7.15.", "2015-08-01": "By 1.8.15.", "2015-09-30": "30/09/2015",
+             "2015-10-01": "By 1.10.15", "2015-11-15": "15/11/2015", "2015-11-30": "By 30.11.15."}
+    deadlines = [r["deadline"] for r in doc["overdue"] + doc["due_soon"]]
+    assert len(deadlines) == len(links) == 6
+    for (_, file, place), deadline in zip(links, deadlines):
+        sheet, cell = place.rsplit("!", 1)
+        team_book = openpyxl.load_workbook(pack.parent / file)         # resolved against the pack's folder
+        assert str(team_book[sheet.strip("'")][cell].value) == typed[deadline]
+
+
+def test_validation_links_name_the_team_file_and_cell(folder: Path, tmp_path: Path):
+    pack = tmp_path / "pack.xlsx"
+    api.rollup_pack([folder], pack, as_of=AS_OF)
+    links = {(Path(f).name, place) for _, f, place in _links(pack, "Validation")}
+    # north's findings (tests/test_api.py): D10 owner missing, D12 XY unknown, E13 unreadable, G14 two values,
+    # A16 duplicate ref, F16 no status; the refused files have no cell, so no link
+    assert links == {("north.xlsx", f"'Action plan'!{cell}") for cell in ("D10", "D12", "E13", "G14", "A16", "F16")}
+
+
+# ------------------------------------------------------------------ KPIs, maturity and audits across teams
+
+Q1, Q2 = date(2015, 6, 30), date(2015, 9, 30)
+HEADER = ["Indicator", "0=MISSING", "1=POOR", "2=SATISFACTORY", "3=GOOD", "4=OUTSTANDING"]
+
+
+def performance(path: Path, early_help: list, escalated: list, reviews: tuple | None) -> Path:
+    """A team's quarterly figures (and its latest case-file audit), laid out as the council reports print them."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Quarterly performance"
+    ws["A1"] = "Locality performance 2015-16"
+    ws.append([])
+    ws.append(["Case Type", Q1, Q2])
+    ws.append(["Early Help Cases", *early_help])
+    ws.append(["Escalated to Social Care", *escalated])
+    if reviews:
+        audits = wb.create_sheet("Case file audits")
+        audits["A1"] = "Case File Audit: under 11s (September 2015)"
+        audits.append(HEADER)
+        audits.append(["Reviews", *reviews])
+    wb.save(path)
+    return path
+
+
+def maturity_book(path: Path, declared: dict[str, int], levels: list[tuple[str, int]] | None) -> Path:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    if levels:
+        plan = wb.active
+        plan.title = "Plan"
+        plan.append(["Matrix area", "Progress level", "Ref", "Action", "Lead", "Timescale", "Status", "Update"])
+        for i, (area, level) in enumerate(levels, start=1):
+            plan.append([area, level, str(i), f"Action {i}", "Rachel Price", "March 2016", "In progress", "Going"])
+        grid = wb.create_sheet("Maturity matrix")
+    else:
+        grid = wb.active
+        grid.title = "Maturity matrix"
+    grid.append(["Progress", 1, 2, 3, 4])
+    for area, level in declared.items():
+        row = [area, None, None, None, None]
+        row[level] = level
+        grid.append(row)
+    wb.save(path)
+    return path
+
+
+@pytest.fixture()
+def performance_folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "performance"
+    folder.mkdir()
+    performance(folder / "north.xlsx", [100, 120], ["10/50", "12/60"], (1, 3, 7, 6, 0))
+    performance(folder / "north v2.xlsx", [105, 120], ["10/50", "12/60"], None)      # Q1 restated
+    performance(folder / "south.xlsx", [80, "Awaiting data"], ["5/40", "9/45"], (0, 2, 5, 3, 1))
+    maturity_book(folder / "north maturity.xlsx", {"Service delivery": 3, "Governance": 1},
+                  [("Service delivery", 2), ("Service delivery", 2), ("Governance", 1)])
+    maturity_book(folder / "south maturity.xlsx", {"Service Delivery": 2, "Governance": 2}, None)
+    (folder / "ehxl.toml").write_text('[teams]\n"north.xlsx" = "North"\n"north v2.xlsx" = "North"\n'
+                                      '"north maturity.xlsx" = "North"\n"south.xlsx" = "South"\n'
+                                      '"south maturity.xlsx" = "South"\n')
+    return folder
+
+
+def _city(doc: dict, measure: str) -> dict:
+    return next(k for k in doc["kpis"] if k["team"] is None and k["measure"] == measure)
+
+
+def test_city_kpis_sum_counts_pool_ratios_and_never_hide_a_gap(performance_folder: Path, tmp_path: Path):
+    doc = api.rollup_pack([performance_folder], tmp_path / "pack.xlsx", as_of=AS_OF).json()
+    escalated = _city(doc, "Escalated to Social Care")
+    assert escalated["teams"] == ["North", "South"]
+    q1, q2 = escalated["periods"]
+    # pooled: (10 + 5) / (50 + 40) = 15/90 = 16.67%; (12 + 9) / (60 + 45) = 21/105 = 20%
+    assert (q1["numerator"], q1["denominator"], q1["status"]) == (15, 90, "complete")
+    assert q1["value"] == pytest.approx(100 * 15 / 90)
+    assert (q2["numerator"], q2["denominator"], q2["value"]) == (21, 105, pytest.approx(20.0))
+    cases = _city(doc, "Early Help Cases")
+    q1, q2 = cases["periods"]
+    # Q1: North's two files disagree (100 against 105), so no city figure is picked
+    assert (q1["status"], q1["value"], q1["conflicting_teams"]) == ("conflicting", None, ["North"])
+    # Q2: South's is "Awaiting data": the city figure is incomplete, not 120
+    assert (q2["status"], q2["value"], q2["partial"], q2["teams_missing"]) == ("incomplete", None, 120, ["South"])
+    teams = {(k["team"], Path(k["file"]).name) for k in doc["kpis"] if k["team"] and k["measure"] == "Early Help Cases"}
+    assert teams == {("North", "north.xlsx"), ("North", "north v2.xlsx"), ("South", "south.xlsx")}
+
+
+def test_two_versions_of_a_teams_file_are_a_source_conflict_naming_both(performance_folder: Path, tmp_path: Path):
+    doc = api.rollup_pack([performance_folder], tmp_path / "pack.xlsx", as_of=AS_OF).json()
+    conflicts = [f for f in doc["findings"] if f["rule"] == "source-conflict"]
+    assert len(conflicts) == 1
+    c = conflicts[0]
+    assert (c["team"], Path(c["file"]).name, c["cell"], Path(c["other_file"]).name, c["other_cell"]) == \
+        ("North", "north.xlsx", "B4", "north v2.xlsx", "B4")
+    assert c["severity"] == "error" and "100" in c["message"] and "105" in c["message"]
+
+
+def test_maturity_areas_by_team_with_mismatches_marked(performance_folder: Path, tmp_path: Path):
+    doc = api.rollup_pack([performance_folder], tmp_path / "pack.xlsx", as_of=AS_OF).json()
+    grid = {row["area"]: {team: (v["declared"], v["computed"], v["mismatch"]) if v else None
+                          for team, v in row["teams"].items()} for row in doc["maturity_grid"]}
+    # North: Service delivery declared 3, its actions 2 and 2 give 2 (mismatch); Governance 1 and 1.
+    # South has no plan: declared only.  "Service Delivery" is the same area, loosely matched.
+    assert grid == {"Service delivery": {"North": (3, 2, True), "South": (2, None, False)},
+                    "Governance": {"North": (1, 1, False), "South": (2, None, False)}}
+
+
+def test_audit_grades_pooled_over_teams(performance_folder: Path, tmp_path: Path):
+    doc = api.rollup_pack([performance_folder], tmp_path / "pack.xlsx", as_of=AS_OF).json()
+    (reviews,) = doc["audits_pooled"]
+    # North 1 3 7 6 0 (17 cases), South 0 2 5 3 1 (11): 1 5 12 9 1 of 28; good or better 10/28
+    assert reviews["counts"] == {"missing": 1, "poor": 5, "satisfactory": 12, "good": 9, "outstanding": 1}
+    assert reviews["cases"] == 28
+    assert reviews["pct_good_or_better"] == pytest.approx(100 * 10 / 28)
+    assert reviews["teams"]["North"]["pct_good_or_better"] == pytest.approx(100 * 6 / 17)
+    assert reviews["teams"]["South"]["pct_good_or_better"] == pytest.approx(100 * 4 / 11)
+
+
+def test_the_pack_sheets_show_the_city_figures(performance_folder: Path, tmp_path: Path):
+    import openpyxl
+
+    pack = tmp_path / "pack.xlsx"
+    api.rollup_pack([performance_folder], pack, as_of=AS_OF)
+    wb = openpyxl.load_workbook(pack)
+    assert wb.sheetnames == ["Summary", "_ehxl", "Overdue", "Validation", "KPIs", "Maturity", "Audits", "Sources"]
+    kpis = [[c.value for c in row] for row in wb["KPIs"].iter_rows()]
+    city = [r for r in kpis if r[0] and str(r[0]).startswith("City total")]
+    assert [r[:3] for r in city] == [["City total (sum)", "conflicting", "incomplete"],
+                                     ["City total (pooled)", pytest.approx(100 * 15 / 90), pytest.approx(20.0)]]
+    notes = [r[0] for r in kpis if r[0] and "incomplete, no figure from" in str(r[0])]
+    assert notes == ["Q2 2015-16: incomplete, no figure from South (the others give 120)."]
+    audits = [[c.value for c in row] for row in wb["Audits"].iter_rows()]
+    reviews = next(r for r in audits if r[0] == "Reviews")
+    assert reviews[1:7] == [28, 1, 5, 12, 9, 1] and reviews[7] == pytest.approx(10 / 28)
