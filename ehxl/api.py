@@ -167,10 +167,7 @@ class PackResult:
         return doc
 
 
-def rollup_pack(paths: Sequence[str | Path], out: str | Path, *, as_of: date | None = None,
-                within: int | None = None, owners: str | Path | None = None,
-                kinds: Mapping[str, str] | None = None, backup: bool = True,
-                progress: Callable[[int, int, Source], None] | None = None) -> PackResult:
+def rollup_pack(paths: Sequence[str | Path], out: str | Path, *, backup: bool = True, **kw) -> PackResult:
     """One board pack from every team's workbook: the team files are only read, the pack is ehxl's.
 
     A file that cannot be read is one row in Sources and Validation, never the
@@ -179,6 +176,15 @@ def rollup_pack(paths: Sequence[str | Path], out: str | Path, *, as_of: date | N
     out = Path(out)
     if out.suffix.lower() not in (".xlsx", ".xlsm"):
         raise EhxlError("is not a workbook name; give -o a name ending .xlsx, such as board-pack.xlsx.", path=out)
+    return _write_pack(read_pack(paths, out=out, **kw), out, backup=backup)
+
+
+def read_pack(paths: Sequence[str | Path], *, out: str | Path | None = None, as_of: date | None = None,
+              within: int | None = None, owners: str | Path | None = None,
+              kinds: Mapping[str, str] | None = None,
+              progress: Callable[[int, int, Source], None] | None = None) -> "pack_mod.Pack":
+    """Every team's workbook read and combined, nothing written: what validate and overdue show for many files."""
+    out = Path(out) if out is not None else Path.cwd() / "board-pack.xlsx"
     files = find_workbooks(paths, out=out)
     if not files:
         raise EhxlError("holds no .xlsx or .xlsm workbooks to build a board pack from.",
@@ -188,6 +194,9 @@ def rollup_pack(paths: Sequence[str | Path], out: str | Path, *, as_of: date | N
     register = load_owners(owners) if owners else _shared_register(read)
     teams = []
     for src, grids, conf in read:
+        if not grids:
+            src.status, src.message = "skipped", PACK_FILE
+            continue
         analysis = engine.analyse(grids, as_of=as_of, within=within, owners=register, config=conf, kinds=kinds)
         if engine.recognised_nothing(analysis):
             _refuse(src, "has no sheet ehxl recognises (no action plan, maturity grid, KPI or audit table).")
@@ -197,11 +206,13 @@ def rollup_pack(paths: Sequence[str | Path], out: str | Path, *, as_of: date | N
         src.errors, src.warnings = analysis.errors, analysis.warnings
         teams.append(pack_mod.Team(src, analysis))
     if not teams:
-        raise EhxlError("none of the workbooks could be read, so no board pack was written: "
-                        + "; ".join(f"{s.file}: {s.message}" for s in sources if s.message), path=out)
+        raise EhxlError("none of the workbooks could be read, so there is nothing to report on: "
+                        + "; ".join(f"{s.file}: {s.message}" for s in sources if s.message))
     first = teams[0].analysis
-    pack = pack_mod.combine(teams, sources, as_of=first.as_of, within=first.within)
-    return _write_pack(pack, out, backup=backup)
+    return pack_mod.combine(teams, sources, as_of=first.as_of, within=first.within)
+
+
+PACK_FILE = "holds only sheets ehxl wrote (a board pack, say), not a team's workbook, so it was left out."
 
 
 def _describe_all(files: list[Path], out: Path) -> list[Source]:
@@ -235,11 +246,11 @@ def _team_grids(path: Path) -> list:
     if pkg.strict:
         raise EhxlError("is saved as Strict Open XML, which ehxl does not read yet; in Excel use File > Save As > "
                         "Excel Workbook (.xlsx) and run ehxl again.", path=path)
-    skip = [OWNED_STATE_SHEET, *WorkbookWriter(pkg).owned_sheets()]
-    grids = read_workbook(path, skip=skip, package=pkg).grids
-    if not grids:
+    owned = WorkbookWriter(pkg).owned_sheets()
+    grids = read_workbook(path, skip=[OWNED_STATE_SHEET, *owned], package=pkg).grids
+    if not grids and not owned:
         raise EhxlError("has no worksheets ehxl can read.", path=path)
-    return grids
+    return grids                      # none, but ehxl's own sheets: a board pack, not a team's workbook
 
 
 def _refuse(src: Source, message: str) -> None:

@@ -16,6 +16,8 @@ import click
 
 from . import api
 from .errors import EhxlError, WorkbookOpen
+from .actions import owner_names
+from .pack import to_json as pack_json
 from .report import renamed_note
 
 FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
@@ -110,24 +112,46 @@ def _common(as_of: str | None, sheets: Sequence[str]) -> dict:
     return {"as_of": api.parse_as_of(as_of), "kinds": _kinds(sheets) or None}
 
 
+PATHS = click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path),
+                       metavar="WORKBOOK|FOLDER...")
+
+
+def _one_workbook(paths: Sequence[Path]) -> bool:
+    return len(paths) == 1 and not paths[0].is_dir()
+
+
 @main.command()
-@WORKBOOK
+@PATHS
 @click.option("--owners", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
               help="An owner register (.xlsx or .csv with a Name column; optional Initials, Role, Email). "
-                   "Default: the workbook's own Owners sheet, if any.")
+                   "Default: the workbook's own Owners sheet, if any (for many files: any team's).")
 @AS_OF
 @SHEET
 @FORMAT
-def validate(path: Path, owners: Path | None, as_of: str | None, sheets: Sequence[str], fmt: str) -> None:
+def validate(paths: tuple[Path, ...], owners: Path | None, as_of: str | None, sheets: Sequence[str],
+             fmt: str) -> None:
     """Check that every action has an owner, a real deadline and a status.
 
     Each problem names the sheet and cell. Exit code 1 when there are errors.
-    The workbook is not changed.
+    The workbook is not changed. Give several workbooks or a folder to check
+    every team's at once (each problem then names its team).
 
     \b
-    Example:
+    Examples:
       ehxl validate "Early Help plan.xlsx" --owners owners.csv
+      ehxl validate "Board Q3/"
     """
+    if not _one_workbook(paths):
+        pack = api.read_pack(paths, owners=owners, **_common(as_of, sheets))
+        _refusals(pack)
+        if fmt == "json":
+            _json(pack_json(pack, file=None, what="validate"))
+        else:
+            _team_findings_table(pack)
+            click.echo(f"\n{_files_line(pack)}: {pack.errors} errors, {pack.warnings} warnings in "
+                       f"{pack.summary['total']} actions.")
+        sys.exit(1 if pack.errors else 0)
+    path = paths[0]
     result = api.validate(path, owners=owners, **_common(as_of, sheets))
     a = result.analysis
     if fmt == "json":
@@ -138,8 +162,19 @@ def validate(path: Path, owners: Path | None, as_of: str | None, sheets: Sequenc
     sys.exit(1 if a.errors else 0)
 
 
+def _refusals(pack) -> None:
+    for src in pack.sources:
+        if src.status == "refused":
+            click.echo(f"ehxl: {src.file}: {src.message} (left out)", err=True)
+
+
+def _files_line(pack) -> str:
+    read = sum(1 for s in pack.sources if s.status == "read")
+    return f"{read} team workbooks"
+
+
 @main.command()
-@WORKBOOK
+@PATHS
 @AS_OF
 @click.option("--within", type=click.IntRange(0, 3650), metavar="DAYS",
               help="Also list actions due within this many days of the as-of date. Default 30.")
@@ -149,17 +184,34 @@ def validate(path: Path, owners: Path | None, as_of: str | None, sheets: Sequenc
 @click.option("--clear", is_flag=True, help="Remove every flag ehxl added, restoring the cells' own formats.")
 @SHEET
 @FORMAT
-def overdue(path: Path, as_of: str | None, within: int | None, mark: bool, clear: bool, sheets: Sequence[str],
-            fmt: str) -> None:
+def overdue(paths: tuple[Path, ...], as_of: str | None, within: int | None, mark: bool, clear: bool,
+            sheets: Sequence[str], fmt: str) -> None:
     """List overdue actions (and those due soon), most overdue first.
 
     Overdue means a deadline before the as-of date on an action that is not
     complete. A revised deadline, where the plan has one, counts instead.
+    Give several workbooks or a folder to list every team's (read only:
+    --mark and --clear work on one workbook).
 
     \b
-    Example:
+    Examples:
       ehxl overdue plan.xlsx --as-of 2015-11-02 --mark
+      ehxl overdue "Board Q3/" --as-of 30/09/2025
     """
+    if not _one_workbook(paths):
+        if mark or clear:
+            raise click.UsageError("--mark and --clear change one workbook; for several, ehxl only reads them "
+                                   "(team files are never changed). Give one workbook to flag its cells.")
+        pack = api.read_pack(paths, within=within, **_common(as_of, sheets))
+        _refusals(pack)
+        if fmt == "json":
+            _json(pack_json(pack, file=None, what="overdue"))
+            return
+        _team_action_table(pack.late, pack.as_of, "Days late", f"Overdue as of {pack.as_of:%d/%m/%Y}")
+        click.echo("")
+        _team_action_table(pack.soon, pack.as_of, "Days left", f"Due in the next {pack.within} days")
+        return
+    path = paths[0]
     result = api.overdue(path, mark=mark, clear=clear, within=within, **_common(as_of, sheets))
     a = result.analysis
     if fmt == "json":
@@ -176,7 +228,7 @@ def overdue(path: Path, as_of: str | None, within: int | None, mark: bool, clear
 
 
 @main.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="WORKBOOK|FOLDER...")
+@PATHS
 @AS_OF
 @click.option("-o", "--output", "out", type=click.Path(dir_okay=False, path_type=Path), metavar="OUT",
               help="Write the result to this file and leave WORKBOOK as it is. Required for a board pack "
@@ -210,7 +262,7 @@ def rollup(paths: tuple[Path, ...], as_of: str | None, out: Path | None, within:
       ehxl rollup "Board Q3/" -o "Board Q3/board-pack.xlsx"
       ehxl rollup north.xlsx south.xlsx east.xlsx -o pack.xlsx --format json
     """
-    if len(paths) == 1 and not paths[0].is_dir():
+    if _one_workbook(paths):
         _rollup_one(paths[0], as_of, out, within, owners, sheets, fmt)
         return
     if out is None:
@@ -433,6 +485,26 @@ def _findings_table(findings) -> None:
     _table(("Severity", "Rule", "Where", "Message"),
            ((f.severity.value, f.rule, f"{f.sheet}!{f.cell}" if f.cell else f.sheet, f.message) for f in findings),
            (8, 20, 20, 60))
+
+
+def _team_findings_table(pack) -> None:
+    if not pack.findings:
+        click.echo("No problems found.")
+        return
+    _table(("Severity", "Rule", "Team", "Where", "Message"),
+           ((f.severity.value, f.rule, src.team, f"{f.sheet}!{f.cell}" if f.cell else src.file, f.message)
+            for src, f in pack.findings),
+           (8, 20, 16, 20, 60))
+
+
+def _team_action_table(rows, as_of: date, label: str, title: str) -> None:
+    click.echo(f"{title}: {len(rows)}")
+    if not rows:
+        return
+    _table(("Team", "Ref", "Action", "Owner(s)", "Deadline", label, "Status", "Where"),
+           ((team.name, act.ref, act.action, ", ".join(owner_names(act)), act.due, abs((as_of - act.due).days),
+             act.status or "", f"{team.source.file}: {act.sheet}!{act.cell('deadline')}") for team, act in rows),
+           (16, 6, 34, 20, 10, 9, 6, 30))
 
 
 def _action_table(rows: list[dict], key: str, label: str, title: str) -> None:

@@ -117,21 +117,35 @@ def _worst_first(row: dict) -> tuple:
 
 # ------------------------------------------------------------------ JSON
 
-def to_json(pack: Pack, *, file: str) -> dict:
-    """The JSON document of ``ehxl rollup PATH... -o OUT``: the single-workbook keys over all teams, and more."""
+def to_json(pack: Pack, *, file: str | None, what: str = "rollup") -> dict:
+    """The JSON document of ``ehxl rollup PATH... -o OUT``: the single-workbook keys over all teams, and more.
+
+    ``what`` = ``validate`` or ``overdue`` gives those commands' keys for many files (with ``files``).
+    """
+    files = [s.json() for s in pack.sources]
+    if what == "validate":
+        return {"files": files, "findings": _findings_json(pack), "errors": pack.errors, "warnings": pack.warnings}
+    if what == "overdue":
+        return {"as_of": pack.as_of.isoformat(), "files": files,
+                "overdue": [_action_json(t, a, pack.as_of, late=True) for t, a in pack.late],
+                "due_soon": [_action_json(t, a, pack.as_of, late=False) for t, a in pack.soon]}
     actions = dict(pack.summary)
     actions["by_team"] = pack.by_team
     return {
         "file": file, "as_of": pack.as_of.isoformat(),
-        "files": [s.json() for s in pack.sources],
+        "files": files,
         "actions": actions,
         "overdue": [_action_json(t, a, pack.as_of, late=True) for t, a in pack.late],
         "due_soon": [_action_json(t, a, pack.as_of, late=False) for t, a in pack.soon],
-        "findings": [{**f.to_dict(), "team": src.team, "file": src.file} for src, f in pack.findings],
+        "findings": _findings_json(pack),
         "kpis": pack.kpis, "maturity": pack.maturity, "maturity_grid": pack.maturity_grid,
         "audits": pack.audits, "audits_pooled": pack.audits_pooled,
         "errors": pack.errors, "warnings": pack.warnings,
     }
+
+
+def _findings_json(pack: Pack) -> list[dict]:
+    return [{**f.to_dict(), "team": src.team, "file": src.file} for src, f in pack.findings]
 
 
 def _action_json(team: Team, act: Action, as_of: date, *, late: bool) -> dict:
@@ -316,7 +330,7 @@ def sources_sheet(pack: Pack, *, source: str) -> SheetSpec:
     spec.print_title_rows = (head, head)
     for src in pack.sources:
         sheets = "; ".join(f"{name} ({kind.replace('_', ' ')})" for name, kind in src.sheets.items())
-        style = {"read": "rag_green", "refused": "rag_red", "duplicate": "rag_grey"}[src.status]
+        style = {"read": "rag_green", "refused": "rag_red", "duplicate": "rag_grey", "skipped": "rag_grey"}[src.status]
         spec.add_row(Cell(src.file, "wrap"), Cell(src.team, "wrap"), Cell(src.status, style), Cell(round(src.size / 1024, 1), "decimal1"),
                      Cell(src.modified, "text"), Cell(sheets, "wrap"), Cell(src.actions, "int"),
                      Cell(src.errors, "int"), Cell(src.warnings, "int"),

@@ -33,7 +33,7 @@ class Source:
     size: int
     modified: datetime
     sha256: str
-    status: str = "read"           # read | refused | duplicate
+    status: str = "read"           # read | refused | duplicate | skipped (a board pack)
     message: str = ""
     sheets: dict[str, str] = field(default_factory=dict)   # sheet -> what ehxl read it as
     actions: int = 0

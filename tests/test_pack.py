@@ -227,7 +227,7 @@ def test_nothing_readable_writes_nothing(tmp_path: Path):
     (teams / "east.xlsx").write_bytes(b"PK\x03\x04 cut short")
     res = CliRunner().invoke(main, ["rollup", str(teams), "-o", str(tmp_path / "pack.xlsx")])
     assert res.exit_code == 2
-    assert "none of the workbooks could be read" in res.stderr
+    assert "none of the workbooks could be read, so there is nothing to report on" in res.stderr
     assert not (tmp_path / "pack.xlsx").exists()
 
 
@@ -445,3 +445,40 @@ def test_the_pack_sheets_show_the_city_figures(performance_folder: Path, tmp_pat
     audits = [[c.value for c in row] for row in wb["Audits"].iter_rows()]
     reviews = next(r for r in audits if r[0] == "Reviews")
     assert reviews[1:7] == [28, 1, 5, 12, 9, 1] and reviews[7] == pytest.approx(10 / 28)
+
+
+# ------------------------------------------------------------------ validate and overdue over a folder
+
+def test_validate_a_folder_names_each_problems_team_and_changes_nothing(folder: Path):
+    before = hashes(folder)
+    res = CliRunner().invoke(main, ["validate", str(folder), "--as-of", "2015-11-02", "--format", "json"])
+    assert res.exit_code == 1
+    doc = json.loads(res.stdout)
+    assert set(doc) == {"files", "findings", "errors", "warnings"}
+    # north's 3 errors (D10 no owner, E13 unreadable, A16 duplicate) and the two files left out; 3 warnings
+    assert (doc["errors"], doc["warnings"]) == (5, 3)
+    assert {(f["team"], f["rule"]) for f in doc["findings"] if f["severity"] == "error"} == {
+        ("North locality", "owner-missing"), ("North locality", "deadline-unparsed"),
+        ("North locality", "duplicate-ref"), ("east", "file-refused"), ("west", "file-refused")}
+    assert hashes(folder) == before
+
+
+def test_overdue_over_a_folder_lists_every_teams_actions(folder: Path):
+    res = CliRunner().invoke(main, ["overdue", str(folder), "--as-of", "2015-11-02"])
+    assert res.exit_code == 0
+    lines = res.stdout.splitlines()
+    assert lines[0] == "Overdue as of 02/11/2015: 4"
+    late = [line.split()[:2] for line in lines[3:7]]
+    assert late == [["North", "locality"], ["South", "locality"], ["South", "locality"], ["North", "locality"]]
+    assert "S4" in lines[4] and " 93 " in lines[4]                    # By 1.8.15: 93 days by 2 Nov 2015
+
+
+def test_a_board_pack_in_the_folder_is_not_read_as_a_team(folder: Path):
+    pack = folder / "board-pack.xlsx"
+    api.rollup_pack([folder], pack, as_of=AS_OF)
+    doc = api.read_pack([folder], as_of=AS_OF)                         # e.g. ehxl validate FOLDER afterwards
+    status = {Path(s.file).name: s.status for s in doc.sources}
+    assert status["board-pack.xlsx"] == "skipped"
+    assert doc.summary["total"] == 12                                  # still north's 8 and south's 4
+    again = api.rollup_pack([folder], pack, as_of=AS_OF).json()      # the pack itself is never an input
+    assert "board-pack.xlsx" not in {Path(f["file"]).name for f in again["files"]}
