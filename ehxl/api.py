@@ -20,7 +20,7 @@ from .errors import EhxlError
 from .owners import OwnerRegister
 from .package import Package
 from .report import place_sheets
-from .sources import Source, describe, find_workbooks, folder_teams, mark_duplicates
+from .sources import Source, describe, find_workbooks, folder_settings, mark_duplicates
 from .workbook_reading import read_workbook
 from .workbook_writing import OWNED_STATE_SHEET, WorkbookWriter
 
@@ -216,13 +216,16 @@ PACK_FILE = "holds only sheets ehxl wrote (a board pack, say), not a team's work
 
 
 def _describe_all(files: list[Path], out: Path) -> list[Source]:
-    teams_by_folder: dict[Path, dict[str, str]] = {}
+    """Each file's fingerprint and team, by the ehxl.toml of its folder (read once per folder)."""
+    settings: dict[Path, Config] = {}
     sources = []
     for path in files:
-        folder = path.parent
-        if folder not in teams_by_folder:
-            teams_by_folder[folder] = folder_teams(folder)
-        sources.append(describe(path, pack=out, teams=teams_by_folder[folder]))
+        if path.parent not in settings:
+            settings[path.parent] = folder_settings(path.parent)
+        conf = settings[path.parent]
+        src = describe(path, pack=out, teams=conf.teams)
+        src.city_wide = conf.city is not None and src.team.casefold() == conf.city.casefold()
+        sources.append(src)
     mark_duplicates(sources)
     return sources
 

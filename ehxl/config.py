@@ -53,6 +53,7 @@ class Config:
     colours: dict[str, rag.Meaning] = field(default_factory=dict)
     team: str | None = None                                  # the team a workbook belongs to, in a board pack
     teams: dict[str, str] = field(default_factory=dict)      # file name -> team, from a folder's ehxl.toml
+    city: str | None = None                                  # the team whose tables are city-wide, in a pack
     source: str = ""
 
     def legend(self) -> rag.Legend | None:
@@ -77,6 +78,7 @@ class Config:
                        colours={**self.colours, **other.colours},
                        team=other.team or self.team,
                        teams={**self.teams, **other.teams},
+                       city=other.city or self.city,
                        source=" + ".join(s for s in (self.source, other.source) if s))
 
 
@@ -143,6 +145,8 @@ def _apply(cfg: Config, key, value, sheet: str, cell: str | None, row: int | Non
             return bad(f"'Due soon (days)' must be a whole number, not \"{value}\".")
     elif key == "team":
         cfg.team = str(value).strip() or None
+    elif key in ("city", "city_wide", "city_team"):
+        cfg.city = str(value).strip() or None
     elif key == "maturity_method":
         method = str(value).strip().lower()
         if method not in METHODS:

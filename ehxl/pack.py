@@ -96,7 +96,8 @@ def _figures(pack: Pack) -> None:
         pack.maturity += [{**m, "team": t.name, "file": file} for m in a.maturity]
         pack.audits += [{**x, "team": t.name, "file": file} for x in a.audits]
     teams = list(grouped.values())
-    city, team_rows, conflicts = figures.kpi_totals(teams)
+    city_wide = next((t.name for t in pack.teams if t.source.city_wide), None)
+    city, team_rows, conflicts = figures.kpi_totals(teams, city_wide=city_wide)
     pack.kpis = city + team_rows
     by_file = {src.file: src for src in pack.sources}
     pack.findings += [(by_file[f.file], f) for f in conflicts]

@@ -49,8 +49,14 @@ class TeamFigures:
 
 # ------------------------------------------------------------------ KPIs
 
-def kpi_totals(teams: list[TeamFigures]) -> tuple[list[dict], list[dict], list[Finding]]:
-    """(city rows, team rows, source-conflict findings) for every measure any team reports."""
+def kpi_totals(teams: list[TeamFigures], *, city_wide: str | None = None
+               ) -> tuple[list[dict], list[dict], list[Finding]]:
+    """(city rows, team rows, source-conflict findings) for every measure any team reports.
+
+    ``city_wide`` names the team whose tables are the city's own (a performance
+    team's city-wide sheet): its figures are not added to the localities' but
+    checked against their total, and a difference is a ``source-conflict``.
+    """
     names: dict[str, str] = {}
     kinds: dict[str, str] = {}
     per_team: dict[tuple[str, str], dict[str, dict]] = {}      # (measure key, team) -> period_end -> point
@@ -67,15 +73,43 @@ def kpi_totals(teams: list[TeamFigures]) -> tuple[list[dict], list[dict], list[F
             team_rows.append({**m, "team": t.team, "file": file})
     city = []
     for key, name in names.items():
-        reporting = [t.team for t in teams if (key, t.team) in per_team]
-        quarters = sorted({end for team in reporting for end in per_team[(key, team)]})
-        periods = [_city_point(kinds[key], [(team, per_team[(key, team)].get(end)) for team in reporting], end)
-                   for end in quarters]
+        reporting = [t.team for t in teams if (key, t.team) in per_team and t.team != city_wide]
+        own = per_team.get((key, city_wide), {}) if city_wide else {}
+        quarters = sorted({end for team in reporting for end in per_team[(key, team)]} | set(own))
+        periods = []
+        for end in quarters:
+            parts = [(team, per_team[(key, team)].get(end)) for team in reporting]
+            point = _city_point(kinds[key], parts, end)
+            if own.get(end) is not None and own[end]["value"] is not None:
+                findings += _against_city_table(point, own[end], parts, name, city_wide)
+            periods.append(point)
         latest = next((p for p in reversed(periods) if p["value"] is not None), None)
         city.append({"team": None, "measure": name, "kind": kinds[key], "teams": reporting, "periods": periods,
                      "latest_period": latest["period_end"] if latest else None,
                      "latest_value": latest["value"] if latest else None})
     return city, team_rows, findings
+
+
+def _against_city_table(point: dict, own: dict, parts: list[tuple[str, dict | None]], measure: str,
+                         city_wide: str) -> list[Finding]:
+    """The city-wide table's figure beside the localities' total: equal, or a conflict shown as one."""
+    point["city_table"] = own["value"]
+    total = point["value"] if point["value"] is not None else None
+    if total is None or _same(own, {**point, "value": total}):
+        return []
+    point["status"], point["partial"], point["value"] = "conflicting", total, None
+    point["conflicting_teams"] = [city_wide]
+    files = list(dict.fromkeys(p["file"] for _, p in parts if p))
+    first = next(p for _, p in parts if p)
+    shown = own.get("text") or f"{own['value']:g}"
+    theirs = f"{point['numerator']:g}/{point['denominator']:g} ({total:.1f}%)" if point["numerator"] is not None \
+        else f"{total:g}"
+    message = (f"{measure} for the quarter ending {_uk(own['period_end'])} is {shown} in the city-wide table "
+               f"({own['file']}, {where(own['sheet'], own['cell'])}) but the {len(files)} team files add up to "
+               f"{theirs} ({', '.join(files)}); the pack shows it as conflicting. Check which is right.")
+    return [ConflictFinding("source-conflict", Severity.ERROR, own["sheet"], own["cell"], None, message,
+                            file=own["file"], other_file=first["file"], other_cell=first["cell"],
+                            other_sheet=first["sheet"])]
 
 
 def _merge_point(points: dict[str, dict], p: dict, file: str, m: dict, team: str,

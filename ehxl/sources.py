@@ -40,6 +40,7 @@ class Source:
     errors: int = 0
     warnings: int = 0
     named: bool = False            # the team's name came from the folder's ehxl.toml
+    city_wide: bool = False        # its tables cover the whole city (the folder's ehxl.toml says city = TEAM)
 
     def json(self) -> dict:
         return {"file": self.file, "team": self.team, "status": self.status, "message": self.message,
@@ -93,15 +94,15 @@ def describe(path: Path, *, pack: Path, teams: dict[str, str] | None = None) -> 
                   sha256=hashlib.sha256(data).hexdigest())
 
 
-def folder_teams(folder: Path) -> dict[str, str]:
-    """``[teams]`` of the ``ehxl.toml`` in ``folder`` (file name -> team), or nothing."""
+def folder_settings(folder: Path) -> cfg.Config:
+    """The ``ehxl.toml`` in ``folder``: ``[teams]`` (file name -> team) and ``city`` (the city-wide team)."""
     toml = folder / "ehxl.toml"
     if not toml.exists():
-        return {}
+        return cfg.Config()
     conf, problems = cfg.from_toml(toml)
     if problems:
         raise EhxlError(problems[0].message, path=toml)
-    return dict(conf.teams)
+    return conf
 
 
 def mark_duplicates(sources: list[Source]) -> None:

@@ -482,3 +482,25 @@ def test_a_board_pack_in_the_folder_is_not_read_as_a_team(folder: Path):
     assert doc.summary["total"] == 12                                  # still north's 8 and south's 4
     again = api.rollup_pack([folder], pack, as_of=AS_OF).json()      # the pack itself is never an input
     assert "board-pack.xlsx" not in {Path(f["file"]).name for f in again["files"]}
+
+
+def test_a_city_wide_table_is_checked_against_the_teams_total_not_added_to_it(performance_folder: Path,
+                                                                              tmp_path: Path):
+    performance(performance_folder / "city.xlsx", [185, 200], ["15/90", "20/100"], None)
+    toml = performance_folder / "ehxl.toml"
+    toml.write_text('city = "City"\n' + toml.read_text() + '"city.xlsx" = "City"\n')
+    doc = api.rollup_pack([performance_folder], tmp_path / "pack.xlsx", as_of=AS_OF).json()
+    escalated = _city(doc, "Escalated to Social Care")
+    assert escalated["teams"] == ["North", "South"]                   # the city's own table is not a team to add
+    q1, q2 = escalated["periods"]
+    # Q1: the city table's 15/90 is the localities' (10 + 5) / (50 + 40): agreed, and shown
+    assert (q1["status"], q1["numerator"], q1["denominator"], q1["city_table"]) == \
+        ("complete", 15, 90, pytest.approx(100 * 15 / 90))
+    # Q2: the city table says 20/100 but the localities give (12 + 9) / (60 + 45) = 21/105: a conflict
+    assert (q2["status"], q2["value"], q2["partial"]) == ("conflicting", None, pytest.approx(20.0))
+    conflicts = [f for f in doc["findings"] if f["rule"] == "source-conflict" and f["team"] == "City"]
+    assert len(conflicts) == 1
+    c = conflicts[0]
+    assert (Path(c["file"]).name, c["cell"], Path(c["other_file"]).name, c["other_cell"]) == \
+        ("city.xlsx", "C5", "north.xlsx", "C5")
+    assert "is 20/100 in the city-wide table" in c["message"] and "add up to 21/105 (20.0%)" in c["message"]
