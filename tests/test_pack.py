@@ -504,3 +504,37 @@ def test_a_city_wide_table_is_checked_against_the_teams_total_not_added_to_it(pe
     assert (Path(c["file"]).name, c["cell"], Path(c["other_file"]).name, c["other_cell"]) == \
         ("city.xlsx", "C5", "north.xlsx", "C5")
     assert "is 20/100 in the city-wide table" in c["message"] and "add up to 21/105 (20.0%)" in c["message"]
+
+
+def test_the_packs_summary_overdue_and_sources_cells_hold_the_hand_worked_figures(folder: Path, tmp_path: Path):
+    import openpyxl
+
+    pack = tmp_path / "pack.xlsx"
+    api.rollup_pack([folder], pack, as_of=AS_OF)
+    wb = openpyxl.load_workbook(pack)
+    summary = [[c.value for c in row] for row in wb["Summary"].iter_rows()]
+    figures = {r[0]: r[1:3] for r in summary if isinstance(r[0], str)}
+    assert figures["All actions"][0] == 12
+    assert figures["Complete"] == [2, pytest.approx(2 / 12)]
+    assert figures["Overdue (past deadline, not complete)"] == [4, pytest.approx(4 / 12)]
+    assert figures["Due in the next 30 days"] == [2, pytest.approx(2 / 12)]
+    assert (figures["Green"][0], figures["Amber"][0], figures["Red"][0]) == (2, 4, 3)
+    head = next(i for i, r in enumerate(summary) if r[0] == "By team")
+    assert summary[head][:6] == ["By team", "Actions", "Complete", "Overdue", "Overdue share", "Due soon"]
+    assert [r[:6] for r in summary[head + 1:head + 3]] == [
+        ["South locality", 4, 1, 2, pytest.approx(0.5), 1],
+        ["North locality", 8, 1, 2, pytest.approx(0.25), 1]]
+    overdue = [[c.value for c in row] for row in wb["Overdue"].iter_rows()]
+    head = next(i for i, r in enumerate(overdue) if r[0] == "Team")
+    assert [(r[0], r[1], r[5]) for r in overdue[head + 1:head + 5]] == [
+        ("North locality", "1.1", 124), ("South locality", "S4", 93), ("South locality", "S1", 33),
+        ("North locality", "1.3", 32)]
+    sources = [[c.value for c in row] for row in wb["Sources"].iter_rows()]
+    head = next(i for i, r in enumerate(sources) if r[0] == "File")
+    rows = {Path(r[0]).name: (r[1], r[2], r[6]) for r in sources[head + 1:] if r[0]}
+    assert rows == {"north.xlsx": ("North locality", "read", 8), "north (1).xlsx": ("north (1)", "duplicate", 0),
+                    "south.xlsx": ("South locality", "read", 4), "west.xlsx": ("west", "refused", 0),
+                    "east.xlsx": ("east", "refused", 0)}
+    north = next(r for r in sources if r[0] and Path(r[0]).name == "north.xlsx")
+    assert north[9] == hashlib.sha256((folder / "north.xlsx").read_bytes()).hexdigest()
+    assert north[5] == "Action plan (action plan); Owners (owners)"
