@@ -14,8 +14,11 @@ from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
 from .config import Config, parse_as_of, toml_config  # noqa: F401  (part of the library's surface)
+from . import changes as changes_mod
 from . import engine
+from . import history as history_mod
 from . import pack as pack_mod
+from . import team_reading
 from .errors import EhxlError
 from .owners import OwnerRegister
 from .package import Package
@@ -38,6 +41,8 @@ class Result:
     sheets_written: list[str] = field(default_factory=list)
     sheets_renamed: dict[str, str] = field(default_factory=dict)
     flags_changed: int = 0
+    changes: dict | None = None
+    history: Path | None = None
 
     def json(self, what: str) -> dict:
         doc = engine.to_json(self.analysis, file=str(self.path), what=what)
@@ -46,6 +51,8 @@ class Result:
         if what == "rollup":
             doc["sheets_written"] = list(self.sheets_written)
             doc["sheets_renamed"] = dict(self.sheets_renamed)
+            doc["changes"] = self.changes
+            doc["history"] = str(self.history) if self.history else None
         return doc
 
 
@@ -128,20 +135,123 @@ def overdue(path: str | Path, *, mark: bool = False, clear: bool = False, backup
     return result
 
 
-def rollup(path: str | Path, *, out: str | Path | None = None, backup: bool = True, **kw) -> Result:
-    """Write the Summary, Overdue and Validation sheets (and Maturity, KPIs, Audits) into the workbook, or into ``out``."""
+def rollup(path: str | Path, *, out: str | Path | None = None, backup: bool = True,
+           history: str | Path | bool | None = None, since: str | date | Path | None = None, **kw) -> Result:
+    """Write the Summary, Overdue and Validation sheets (and Maturity, KPIs, Audits) into the workbook, or into ``out``.
+
+    Each roll-up is recorded in the history (``history``: a path, None for
+    ``ehxl-history.sqlite`` beside the output, False for none); with an
+    earlier run to compare with (or ``since``: a date, or an earlier copy of
+    the workbook) a Changes sheet says what moved.
+    """
     path = Path(path)
     analysis, _, writer = analyse_file(path, **kw)
     result = Result(path, analysis)
-    specs = engine.board_sheets(analysis, source=path.name)
+    target = Path(out) if out is not None else path
+    snapshot = changes_mod.snapshot_of(analysis, file=path.name)
+    past = _Past.find(target, history, since, snapshot, read=lambda p: changes_mod.snapshot_of(
+        analyse_file(p, **kw)[0], file=Path(p).name))
+    specs = engine.board_sheets(analysis, source=path.name) + past.sheets(analysis.as_of, path.name)
+    result.sheets_written, result.sheets_renamed = _put_sheets(writer, specs)
+    report = writer.save(target=out, backup=backup)
+    result.written, result.backup = report.path, report.backup
+    result.changes, result.history = past.changes, past.record(snapshot, report.path, "workbook",
+                                                              findings=[f.to_dict() for f in analysis.findings])
+    return result
+
+
+def _put_sheets(writer: WorkbookWriter, specs: list) -> tuple[list[str], dict[str, str]]:
+    """Each of ehxl's sheets under its own name, or beside a staff sheet that has it; (written, renamed)."""
     names = place_sheets([s.name for s in specs], writer.sheet_names(), writer.owned_sheets())
     for spec in specs:
         writer.put_sheet(spec.renamed(names[spec.name]))
-        result.sheets_written.append(names[spec.name])
-    result.sheets_renamed = {base: name for base, name in names.items() if base != name}
-    report = writer.save(target=out, backup=backup)
-    result.written, result.backup = report.path, report.backup
-    return result
+    return [names[s.name] for s in specs], {base: name for base, name in names.items() if base != name}
+
+
+@dataclass
+class _Past:
+    """The history a roll-up is compared with and recorded in, and what changed since its baseline."""
+
+    path: Path | None
+    changes: dict | None = None
+
+    @classmethod
+    def find(cls, target: Path, history: str | Path | bool | None, since, snapshot, *, read) -> "_Past":
+        """Check the history before anything is written; find the baseline; compare."""
+        path = None if history is False else (Path(history) if history not in (None, True)
+                                              else history_mod.default_path(target))
+        if path is not None:
+            history_mod.check(path)
+        baseline = None
+        since_date = _since_date(since)
+        if since is not None and since_date is None:
+            earlier = Path(since)
+            if not earlier.exists():
+                raise EhxlError("could not be found; give --since a date such as 30/06/2026, or an earlier copy "
+                                "of the workbook or folder.", path=earlier)
+            baseline = read(earlier)
+        elif path is not None:
+            output = _output_name(target, path)
+            baseline = history_mod.baseline(path, on_or_before=since_date, output=output) if since_date else \
+                history_mod.baseline(path, before=snapshot.as_of, output=output)
+        past = cls(path)
+        if baseline is not None:
+            past.changes = changes_mod.compare(baseline, snapshot)
+        return past
+
+    def sheets(self, as_of: date, source: str) -> list:
+        return [changes_mod.changes_sheet(self.changes, as_of=as_of, source=source)] if self.changes else []
+
+    def trend(self, snapshot, out: Path, as_of: date) -> list:
+        """The Trend sheet, once the history holds an earlier board of this output."""
+        if self.path is None:
+            return []
+        rows = history_mod.trend(self.path, output=_output_name(out, self.path))
+        rows = [r for r in rows if r["as_of"] < as_of.isoformat()]
+        if not rows:
+            return []
+        now = history_mod.trend_row(as_of.isoformat(), snapshot.headline(), snapshot.figures)
+        return [changes_mod.trend_sheet(rows + [now], as_of=as_of, source=out.name)]
+
+    def record(self, snapshot, written: Path, kind: str, *, sources=(), findings=()) -> Path | None:
+        """Record the run, after the save: a workbook that was not saved leaves no run behind."""
+        if self.path is None:
+            return None
+        from importlib.metadata import version
+
+        history_mod.record(self.path, snapshot, output=_output_name(written, self.path), kind=kind,
+                           ehxl_version=version("ehxl"), sources=sources, findings=findings)
+        return self.path
+
+
+def history_runs(path: str | Path) -> list:
+    """Every roll-up recorded in a history file, oldest first (none when the file does not exist)."""
+    path = Path(path)
+    if not path.exists():
+        raise EhxlError("could not be found; give the history file ehxl rollup records in "
+                        "(ehxl-history.sqlite beside the workbook or pack).", path=path)
+    return history_mod.runs(path)
+
+
+def _since_date(since) -> date | None:
+    if since is None or isinstance(since, date):
+        return since
+    if isinstance(since, Path):
+        return None
+    try:
+        return parse_as_of(str(since))
+    except EhxlError:
+        return None
+
+
+def _output_name(output: Path, history: Path) -> str:
+    """The output as the history names it: relative to the history's folder, so both can move together."""
+    import os
+
+    try:
+        return Path(os.path.relpath(output.resolve(), history.resolve().parent)).as_posix()
+    except ValueError:
+        return output.resolve().as_posix()
 
 
 @dataclass
@@ -154,6 +264,8 @@ class PackResult:
     backup: Path | None = None
     sheets_written: list[str] = field(default_factory=list)
     sheets_renamed: dict[str, str] = field(default_factory=dict)
+    changes: dict | None = None
+    history: Path | None = None
 
     @property
     def refused(self) -> list[Source]:
@@ -164,6 +276,8 @@ class PackResult:
         doc["written"] = str(self.written) if self.written else None
         doc["sheets_written"] = list(self.sheets_written)
         doc["sheets_renamed"] = dict(self.sheets_renamed)
+        doc["changes"] = self.changes
+        doc["history"] = str(self.history) if self.history else None
         return doc
 
 
@@ -176,7 +290,9 @@ def rollup_pack(paths: Sequence[str | Path], out: str | Path, *, backup: bool = 
     out = Path(out)
     if out.suffix.lower() not in (".xlsx", ".xlsm"):
         raise EhxlError("is not a workbook name; give -o a name ending .xlsx, such as board-pack.xlsx.", path=out)
-    return _write_pack(read_pack(paths, out=out, **kw), out, backup=backup)
+    history, since = kw.pop("history", None), kw.pop("since", None)
+    return _write_pack(read_pack(paths, out=out, **kw), out, backup=backup, history=history, since=since,
+                       read_kw={k: v for k, v in kw.items() if k != "progress"})
 
 
 def read_pack(paths: Sequence[str | Path], *, out: str | Path | None = None, as_of: date | None = None,
@@ -190,21 +306,9 @@ def read_pack(paths: Sequence[str | Path], *, out: str | Path | None = None, as_
         raise EhxlError("holds no .xlsx or .xlsm workbooks to build a board pack from.",
                         path=Path(paths[0]) if len(paths) == 1 else None)
     sources = _describe_all(files, out)
-    read = _read_all(sources, progress)
-    register = load_owners(owners) if owners else _shared_register(read)
-    teams = []
-    for src, grids, conf in read:
-        if not grids:
-            src.status, src.message = "skipped", PACK_FILE
-            continue
-        analysis = engine.analyse(grids, as_of=as_of, within=within, owners=register, config=conf, kinds=kinds)
-        if engine.recognised_nothing(analysis):
-            _refuse(src, "has no sheet ehxl recognises (no action plan, maturity grid, KPI or audit table).")
-            continue
-        src.team = analysis.team or src.team
-        src.sheets, src.actions = dict(analysis.sheet_kinds), len(analysis.actions)
-        src.errors, src.warnings = analysis.errors, analysis.warnings
-        teams.append(pack_mod.Team(src, analysis))
+    options = {"as_of": as_of, "within": within, "kinds": kinds}
+    teams = [team for src, outcome in _analyse_all(sources, owners, options, progress)
+             if (team := _team(src, outcome)) is not None]
     if not teams:
         raise EhxlError("none of the workbooks could be read, so there is nothing to report on: "
                         + "; ".join(f"{s.file}: {s.message}" for s in sources if s.message))
@@ -230,13 +334,41 @@ def _describe_all(files: list[Path], out: Path) -> list[Source]:
     return sources
 
 
+def _analyse_all(sources: list[Source], owners: str | Path | None, options: dict,
+                 progress) -> list[tuple[Source, team_reading.Outcome]]:
+    """What became of each file to read, in sources order: read in a pool when there are enough to pay for it."""
+    todo = [src for src in sources if src.status == "read"]
+    if len(todo) >= team_reading.PARALLEL_FROM and team_reading.cores() > 1:
+        return _analyse_in_pool(sources, todo, owners, options, progress)
+    read = _read_all(sources, progress)
+    register = load_owners(owners) if owners else _shared_register(read)
+    return [(src, team_reading.analysed(grids, conf, register, options)) for src, grids, conf in read]
+
+
+def _analyse_in_pool(sources: list[Source], todo: list[Source], owners: str | Path | None, options: dict,
+                     progress) -> list[tuple[Source, team_reading.Outcome]]:
+    """The pool's outcomes, with ``progress`` called once per file as it finishes (the rest first)."""
+    given = load_owners(owners) if owners else None
+    count = iter(range(1, len(sources) + 1))
+
+    def step(src: Source) -> None:
+        if progress:
+            progress(next(count), len(sources), src)
+
+    for src in sources:
+        if src.status != "read":
+            step(src)
+    outcomes = team_reading.analyse_in_pool([s.path for s in todo], given, options, lambda i: step(todo[i]))
+    return list(zip(todo, outcomes))
+
+
 def _read_all(sources: list[Source], progress) -> list[tuple[Source, list, Config | None]]:
     """Every team file's sheets and settings; a file that cannot be read is marked refused and left out."""
     read = []
     for i, src in enumerate(sources, start=1):
         if src.status == "read":
             try:
-                read.append((src, _team_grids(src.path), toml_config(src.path)))
+                read.append((src, *team_reading.read_team(src.path)))
             except EhxlError as exc:
                 _refuse(src, exc.detail)
         if progress:
@@ -244,16 +376,22 @@ def _read_all(sources: list[Source], progress) -> list[tuple[Source, list, Confi
     return read
 
 
-def _team_grids(path: Path) -> list:
-    pkg = Package.open(path)
-    if pkg.strict:
-        raise EhxlError("is saved as Strict Open XML, which ehxl does not read yet; in Excel use File > Save As > "
-                        "Excel Workbook (.xlsx) and run ehxl again.", path=path)
-    owned = WorkbookWriter(pkg).owned_sheets()
-    grids = read_workbook(path, skip=[OWNED_STATE_SHEET, *owned], package=pkg).grids
-    if not grids and not owned:
-        raise EhxlError("has no worksheets ehxl can read.", path=path)
-    return grids                      # none, but ehxl's own sheets: a board pack, not a team's workbook
+def _team(src: Source, outcome: team_reading.Outcome) -> "pack_mod.Team | None":
+    """The team a file's outcome gives, or None with the file marked as left out and why."""
+    if outcome.refused is not None:
+        _refuse(src, outcome.refused)
+        return None
+    if outcome.skipped:                   # none but ehxl's own sheets: a board pack, not a team's workbook
+        src.status, src.message = "skipped", PACK_FILE
+        return None
+    analysis = outcome.analysis
+    if engine.recognised_nothing(analysis):
+        _refuse(src, "has no sheet ehxl recognises (no action plan, maturity grid, KPI or audit table).")
+        return None
+    src.team = analysis.team or src.team
+    src.sheets, src.actions = dict(analysis.sheet_kinds), len(analysis.actions)
+    src.errors, src.warnings = analysis.errors, analysis.warnings
+    return pack_mod.Team(src, analysis)
 
 
 def _refuse(src: Source, message: str) -> None:
@@ -262,29 +400,27 @@ def _refuse(src: Source, message: str) -> None:
 
 def _shared_register(read) -> OwnerRegister | None:
     """Every Owners sheet in any team's file, as one register applied to all of them (first listed wins)."""
-    people = []
-    for _, grids, _ in read:
-        for grid in grids:
-            if grid.name.strip().lower() in engine.OWNER_SHEETS:
-                register, _ = engine.register_from_grid(grid)
-                people += list(register or [])
+    people = [person for _, grids, _ in read for person in team_reading.owner_people(grids)]
     return OwnerRegister(people) if people else None
 
 
-def _write_pack(pack, out: Path, *, backup: bool) -> PackResult:
+def _write_pack(pack, out: Path, *, backup: bool, history=None, since=None, read_kw=None) -> PackResult:
     """The pack's sheets into OUT: a new pack from ehxl's empty one, or the existing pack refreshed in place."""
     existing = out.exists()
+    snapshot = changes_mod.snapshot_of_pack(pack)
+    past = _Past.find(out, history, since, snapshot,
+                      read=lambda p: changes_mod.snapshot_of_pack(read_pack([p], out=out, **(read_kw or {}))))
     pkg = Package.open(out if existing else template_path("board_pack.xlsx"))
     writer = WorkbookWriter(pkg)
     result = PackResult(out, pack)
     specs = pack_mod.sheets(pack, source=out.name)
-    names = place_sheets([s.name for s in specs], writer.sheet_names(), writer.owned_sheets())
-    for spec in specs:
-        writer.put_sheet(spec.renamed(names[spec.name]))
-        result.sheets_written.append(names[spec.name])
-    result.sheets_renamed = {base: name for base, name in names.items() if base != name}
+    specs[-1:-1] = past.sheets(pack.as_of, out.name) + past.trend(snapshot, out, pack.as_of)
+    result.sheets_written, result.sheets_renamed = _put_sheets(writer, specs)
     report = writer.save(target=None if existing else out, backup=backup)
     result.written, result.backup = report.path, report.backup
+    result.changes = past.changes
+    result.history = past.record(snapshot, report.path, "pack", sources=[s.json() for s in pack.sources],
+                                 findings=pack_mod.to_json(pack, file=None, what="validate")["findings"])
     return result
 
 

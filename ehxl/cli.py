@@ -236,10 +236,17 @@ def overdue(paths: tuple[Path, ...], as_of: str | None, within: int | None, mark
 @click.option("--within", type=click.IntRange(0, 3650), metavar="DAYS", help="'Due soon' window in days. Default 30.")
 @click.option("--owners", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
               help="An owner register (.xlsx or .csv), as for validate; in a board pack it applies to every team.")
+@click.option("--history", "history", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="The history of roll-ups to record this one in and compare with. "
+                   "Default: ehxl-history.sqlite beside the workbook or pack.")
+@click.option("--no-history", is_flag=True, help="Neither record this roll-up nor compare it with earlier ones.")
+@click.option("--since", metavar="DATE|PATH",
+              help="Compare with the latest recorded run on or before DATE, or with an earlier copy of the "
+                   "workbook or folder (last quarter's files). Default: the latest run before this as-of date.")
 @SHEET
 @FORMAT
 def rollup(paths: tuple[Path, ...], as_of: str | None, out: Path | None, within: int | None, owners: Path | None,
-           sheets: Sequence[str], fmt: str) -> None:
+           history: Path | None, no_history: bool, since: str | None, sheets: Sequence[str], fmt: str) -> None:
     """Write board-ready summary sheets into the workbook, or one board pack from many.
 
     One workbook: adds (or refreshes) Summary, Overdue and Validation sheets,
@@ -257,19 +264,27 @@ def rollup(paths: tuple[Path, ...], as_of: str | None, out: Path | None, within:
     with the same OUT to refresh the pack; sheets you added to it are kept.
 
     \b
+    Every roll-up is recorded in a history beside the output (ehxl-history.sqlite);
+    when there is an earlier run, a Changes sheet says what moved since then:
+    statuses, completions, new and removed actions, revised deadlines and
+    owners, restated KPI figures, and a sentence on why the green share moved.
+
+    \b
     Examples:
       ehxl rollup "Team plans Q3.xlsx" --as-of 31/12/2025
       ehxl rollup "Board Q3/" -o "Board Q3/board-pack.xlsx"
       ehxl rollup north.xlsx south.xlsx east.xlsx -o pack.xlsx --format json
+      ehxl rollup "Board Q3/" -o pack.xlsx --since "Board Q2/"
     """
+    past = {"history": False if no_history else history, "since": _since(since)}
     if _one_workbook(paths):
-        _rollup_one(paths[0], as_of, out, within, owners, sheets, fmt)
+        _rollup_one(paths[0], as_of, out, within, owners, sheets, fmt, past)
         return
     if out is None:
         raise click.UsageError("a board pack from several workbooks or a folder needs -o OUT, the pack's file "
                                "name (for example -o board-pack.xlsx).")
     result = api.rollup_pack(paths, out, within=within, owners=owners, progress=_pack_progress(paths, fmt),
-                             **_common(as_of, sheets))
+                             **past, **_common(as_of, sheets))
     for src in result.refused:
         click.echo(f"ehxl: {src.file}: {src.message} (left out of the pack)", err=True)
     if fmt == "json":
@@ -318,11 +333,35 @@ def _pack_text(result: "api.PackResult") -> None:
         click.echo(renamed_note(result.sheets_renamed))
     if result.backup:
         click.echo(f"Previous version kept at {result.backup}")
+    _changes_text(result.changes, result.history)
+
+
+def _since(since: str | None):
+    """--since: a date if it reads as one, else an earlier copy of the workbook or folder."""
+    if since is None:
+        return None
+    try:
+        return api.parse_as_of(since)
+    except EhxlError:
+        return Path(since)
+
+
+def _changes_text(changes: dict | None, history: Path | None) -> None:
+    if changes:
+        since = changes["since"]["as_of"]
+        h = changes["headline"]
+        click.echo(f"\nSince the run as of {since[8:10]}/{since[5:7]}/{since[:4]}: actions {h['total'][0]} -> "
+                   f"{h['total'][1]}, complete {h['complete'][0]} -> {h['complete'][1]}, overdue {h['overdue'][0]} "
+                   f"-> {h['overdue'][1]} (see the Changes sheet)")
+        if changes["explanation"]:
+            click.echo(f"  {changes['explanation']}")
+    if history:
+        click.echo(f"Recorded in {history}")
 
 
 def _rollup_one(path: Path, as_of: str | None, out: Path | None, within: int | None, owners: Path | None,
-                sheets: Sequence[str], fmt: str) -> None:
-    result = api.rollup(path, out=out, within=within, owners=owners, **_common(as_of, sheets))
+                sheets: Sequence[str], fmt: str, past: dict) -> None:
+    result = api.rollup(path, out=out, within=within, owners=owners, **past, **_common(as_of, sheets))
     a = result.analysis
     if fmt == "json":
         _json(result.json("rollup"))
@@ -343,6 +382,37 @@ def _rollup_one(path: Path, as_of: str | None, out: Path | None, within: int | N
         click.echo(renamed_note(result.sheets_renamed))
     if result.backup:
         click.echo(f"Previous version kept at {result.backup}")
+    _changes_text(result.changes, result.history)
+
+
+@main.command("history")
+@click.argument("path", required=False, type=click.Path(dir_okay=False, path_type=Path), metavar="[HISTORY]")
+@FORMAT
+def history_cmd(path: Path | None, fmt: str) -> None:
+    """List every recorded roll-up with its headline figures, oldest first.
+
+    HISTORY is the file ehxl rollup records in (default: ehxl-history.sqlite
+    in this folder).
+
+    \b
+    Example:
+      ehxl history "Board Q3/ehxl-history.sqlite"
+    """
+    runs = api.history_runs(path or Path("ehxl-history.sqlite"))
+    if fmt == "json":
+        _json({"history": str(path or "ehxl-history.sqlite"), "runs": [r.json() for r in runs]})
+        return
+    if not runs:
+        click.echo("No roll-ups recorded yet: ehxl rollup records each one.")
+        return
+    rows = []
+    for r in runs:
+        j = r.json()
+        pct = lambda v: "" if v is None else f"{v:.0f}%"        # noqa: E731
+        rows.append([r.as_of, r.run_at[:16].replace("T", " "), r.total, r.complete, r.overdue, pct(j["green_pct"]),
+                     pct(j["amber_pct"]), pct(j["red_pct"]), r.output])
+    _table(["As of", "Run at (UTC)", "Actions", "Complete", "Overdue", "Green", "Amber", "Red", "Output"], rows,
+           [10, 16, 7, 8, 7, 5, 5, 5, 30])
 
 
 @main.group()
@@ -437,17 +507,21 @@ def demo(directory: Path, as_of: str | None) -> None:
 
     Open the workbooks afterwards: each has Summary, Overdue and Validation
     sheets (and Maturity, KPIs, Audits) as a board would see them.
+    DIRECTORY/locality-teams holds four locality teams' workbooks (one damaged)
+    and the board pack built from them.
     """
     from . import demo as demo_mod
 
-    with click.progressbar(length=len(demo_mod.WORKBOOKS), label="Building and rolling up sample workbooks",
+    with click.progressbar(length=len(demo_mod.WORKBOOKS) + 1, label="Building and rolling up sample workbooks",
                            file=sys.stderr) as bar:
         results = demo_mod.run(directory, as_of=api.parse_as_of(as_of), progress=lambda _: bar.update(1))
+        pack = demo_mod.run_pack(directory, as_of=api.parse_as_of(as_of), progress=lambda _: bar.update(1))
     for res in results:
         s = res.analysis.summary
         extra = [k for k in ("maturity", "kpis", "audits") if getattr(res.analysis, k)]
         click.echo(f"{res.written}: {s.get('total', 0)} actions, {s.get('overdue', 0)} overdue, "
                    f"{res.analysis.errors} errors" + (f"; {', '.join(extra)}" if extra else ""))
+    click.echo(demo_mod.describe_pack(pack))
     click.echo(f"\nOpen the files in {directory} to see the Summary, Overdue and Validation sheets.")
 
 

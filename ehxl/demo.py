@@ -10,6 +10,9 @@ table, owners as initials with an Owners sheet, free-text UK dates.
 
 The workbooks are new files written by openpyxl; ehxl then rolls them up
 through its own lossless writer, exactly as it would a staff workbook.
+Beside them, ``locality-teams/`` holds four localities' workbooks (one cut
+short in the post) and the board pack built from them, as a performance
+officer would run it before the board.
 """
 from __future__ import annotations
 
@@ -479,3 +482,373 @@ def run(directory: str | Path, *, as_of: date | None = None,
         if progress:
             progress(book.file)
     return results
+
+
+# ------------------------------------------- board pack: a folder of locality teams
+#
+# What a performance officer collects before the board: each locality's own
+# workbook, laid out its own way, one of them damaged in the post.  The actions
+# are Derby's 2016-17 Early Help action plan and Coventry's matrix areas, split
+# across localities; the KPIs are locality-sized versions of Derby's measures, and
+# North's and South's audit grades add up to Derby's December 2015 audit.
+
+PACK_FOLDER = "locality-teams"
+PACK_FILE = "board-pack.xlsx"
+PACK_AS_OF = date(2016, 11, 1)
+NORTH_QUARTERS = [date(2015, 12, 31), date(2016, 3, 31), date(2016, 6, 30), date(2016, 9, 30)]
+SOUTH_QUARTERS = ["Q3 2015/16", "Q4 2015/16", "Q1 2016/17", "Q2 2016/17"]
+
+
+@dataclass(frozen=True)
+class TeamBook:
+    """One locality's workbook, and the team the folder's ehxl.toml names for it."""
+
+    file: str
+    team: str
+    build: Callable[[Path], None]
+
+
+NORTH_HEADER = ["", "Outcome", "Action", "By Whom", "By When", "Rationale", "Progress As at 1.11.16"]
+# (ref, outcome, action, by whom, by when, rationale, progress, fill)
+NORTH_THEMES: list[tuple[str, list[tuple]]] = [
+    ("1. Theme: Early Help Performance Framework", [
+        ("1.1", "Increase number of families feeding back at close of intervention from 71.2% to 75%.",
+         "Devise another way of recording feedback from families at close of intervention.",
+         "Early Help Team Managers.", "September 2016.", "Data from Early Help performance framework.",
+         "Case guidance has been updated: where families do not want to complete HWIFY, workers gather "
+         "verbal feedback.", "green"),
+        ("1.2", "Ensure latest tools are being used to measure progress and ensure voice of family informs TAF "
+         "meetings.", "Early Help Team Managers dip sample 5 cases every month from 1.6.16 - 1.9.16 to ensure new "
+         "spider-graph form is embedded in practice.", "Early Help Team Managers.", "September 2016.",
+         "Data from Early Help performance framework.",
+         "Audit complete, 75% of cases audited were using the new spider-graph.", "green"),
+        ("1.3", "Ensure young people are protected from harm by way of CSE.",
+         "Dip sample cases where medium or high risk CSE is identified following initial screening.",
+         "Early Help Team Managers.", "December 2016.", "Data from Early Help performance framework.",
+         "First dip sample of 6 cases booked for November.", "amber"),
+    ]),
+    ("2. Theme: Children's Services Performance Data", [
+        ("2.1", "Understand impact of Youth Crime Prevention Officers.",
+         "Examine how many cases worked by Youth Crime Prevention Officers enter the youth justice system.",
+         "Youth Offending Service Deputy Head of Service.", "May 2017.",
+         "Data from Performance and Intelligence Team.", "Data request made to YOS in October.", "amber"),
+        ("2.2", "Gain accurate number of Early Help Assessments completed in the locality.",
+         "Work with Performance and Intelligence Team to identify why there is a shortfall in assessments "
+         "for 2015-16.", "Early Help HOS'.", "June 2016.", "Data from Performance and Intelligence Team.",
+         "Complete, Performance team have now reported on quarter 1 data (231).", "green"),
+        ("2.3", "Reduced number of children entering care system.",
+         "Develop further edge of care provision using Futures In Mind money and IAPT training.",
+         "Early Help HOS'. Children's Commissioning Service.", "November 2016",
+         "Data from Performance and Intelligence Team.",
+         "Plan in place to train 15 staff in systemic techniques of family work; A Kaiser meeting S McFarlane "
+         "W/C 17/10.", "amber"),
+    ]),
+    ("3. Theme: Case Audit Themes", [
+        ("3.1", "Develop improved understanding of what works in Early Help.",
+         "Audit sample of cases open to Early Help that did not escalate to Children's Social Care services.",
+         "People's Directorate Quality Assurance Team and Performance and Intelligence Team.", "December 2016",
+         "Need to better know what intervention/s prevent case escalation.", "", "grey"),
+        ("3.3", "Children are kept safe from risk of harm caused by neglect.",
+         "All Early Help staff to complete Neglect training if they have not done this within the last 2 years.",
+         "Workforce Development Team. Early Help practitioners and Team Managers.", "1.4.17 Ongoing.",
+         "Findings from multi-agency case audit in December 2015.",
+         "As of 1.8.16, 25.5% of Early Help staff had completed neglect training in the last 2 years (36/141).",
+         "amber"),
+        ("3.4", "Ensure needs of all family members are considered where appropriate.",
+         "Survey key barriers to effective partnership working between Children's and Adults services.",
+         "Early Help Team Managers.", "July 2016.", "Findings from multi-agency case audit in December 2015.",
+         "MAT Managers have completed survey with staff. A Kaiser will write the feedback into a themed report.",
+         "amber"),
+        ("3.5", "Contact level with families is proportionate to needs of the case.",
+         "Case guidance is amended so Team Managers and front line staff agree visit frequency in all cases.",
+         "Early Help staff and Team Managers.", "1.9.16", "Outcomes from case audit in December 2015.",
+         "Complete, case guidance and checklist have been amended and sent to all Team Managers.", "green"),
+        ("3.8", "Reduce incidences of young people being accommodated by the Local Authority.",
+         "Team Managers to ensure all cases in Early Help have a genogram in place.",
+         "Early Help staff and Team Managers.", "1.9.16.", "All case audits in 2015.",
+         "Audit to be arranged with MAT Managers – now overdue. 38% of staff have had genogram training (54/141).",
+         "red"),
+        ("3.9", "Drift is reduced in Early Help cases.",
+         "Findings from both case audits are shared with Early Help practitioners with focus on drift.",
+         "Early Help HOS' and Team Managers.", "1.8.16.", "Findings from multi-agency case audit in December 2015.",
+         "X 1 audit has been completed and findings were improved from the prior audit.", "amber"),
+        ("3.10", "Improve understanding of risk in families.",
+         "Chronologies to be in place for every Early Help case.", "Early Help practitioners. Team Managers",
+         "By 1.9.16.", "Findings from multi-agency case audit in December 2015.", "", "red"),
+        ("3.12", "Improve clarity of storage of key case work documents.",
+         "Work with IT teams so Early Help case documents can be stored on the Early Help section of the "
+         "recording system.", "Early Help HOS'. IT teams in DCC.", "1.8.16",
+         "Findings from multi-agency case audit in December 2015.",
+         "A categorisation system has been suggested to the Liquid Logic lead; waiting for feedback.", "amber"),
+        ("3.13", "Improve quality of TAF plans.", "Develop exemplar plan. Develop APIRE guidance for Early Help staff.",
+         "Early Help HOS'.", "1.12.16.", "Findings from multi-agency case audit in December 2015.",
+         "Exemplar plan has been shared with teams. Draft APIRE guidance in place, further work needed.", "amber"),
+    ]),
+]
+NORTH_KPIS = [
+    ("Early Help cases", [236, 221, 214, 228]),
+    ("Escalated to Social Care", ["31/102", "29/118", "24/96", "27/105"]),
+    ("Early Help Assessments completed", [58, 36, 61, 66]),
+]
+SOUTH_KPIS = [
+    ("Early Help Cases", [198, 187, 176, "Awaiting data"]),
+    ("Escalated to social care", ["22/84", "25/97", "19/80", "21/88"]),
+    ("Early Help assessments completed", [41, 30, 44, 52]),
+]
+LOCALITY_AUDIT_INDICATORS = ["Assessment quality - CAF", "Reviews", "Management oversight and Supervision",
+                             "Outcomes"]
+# Derby's December 2015 under 11s audit (AUDIT_2016 above), split between the two localities
+NORTH_AUDIT = [(4, 1, 3, 2, 0), (1, 1, 4, 3, 0), (0, 1, 5, 4, 0), (0, 1, 6, 2, 0)]
+SOUTH_AUDIT = [(2, 0, 4, 4, 0), (0, 2, 3, 3, 0), (0, 0, 4, 6, 0), (0, 1, 4, 3, 0)]
+SOUTH_AUDIT_EARLIER = [(1, 1, 1, 2, 1), (0, 0, 3, 1, 1), (1, 0, 1, 3, 0), (0, 0, 2, 2, 0)]
+
+SOUTH_HEADER = ["No.", "Task", "Lead", "Timescale", "Status", "Comments"]
+SOUTH_ROWS = [
+    ("S1", "Locality briefings on the use of the Graded Care Profile (GCP)", "Early Help Team Managers",
+     "1.9.16", "In progress", "Briefings are planned for November 2016, led by the MAT Under 11s manager."),
+    ("S2", "Use the GCP in all cases where neglect is a key feature", "Early Help practitioners and Team Managers",
+     "From June 2016", "In progress", "GCP in use in 9 of 14 open neglect cases."),
+    ("S3", "Case clinics for cases featuring parental non-engagement or disguised compliance",
+     "Fiona Colton – Head of Service", "June 2016", "Complete",
+     "Case clinics in place and have featured cases of parental non engagement."),
+    ("S4", "Early Help staff attend training on assessing and meeting diverse needs", "Workforce Development Team",
+     "15/11/2016", "Not started", "Diversity and Difference workshops planned between October and December 2016."),
+    ("S5", "Session between Early Help and Adults' management teams on barriers to joining up",
+     "Fiona Colton – Head of Service", "December 2016", "Behind schedule",
+     "Director of People is planning a middle managers event."),
+    ("S6", "Dip sample 2 cases each where domestic violence is a feature to assess use of the DVRIM",
+     "Early Help Team Managers", "November 2016", "On track", "First dip sample done in October."),
+    ("S7", "Use the DVRIM to inform assessments of risk within the family", "Early Help Team Managers and HOS'",
+     "By 1.4.17.", "In progress", "DVRIM added to the case guidance."),
+    ("S8", "Team Managers discuss the outcomes of all case audits in team meetings",
+     "Early Help staff and Team Managers", "31/08/2016", "Completed", "MAT Over 11 audit findings shared with teams."),
+    ("S9", "Review how visit frequency is recorded in all open cases", "Early Help Team Managers", "31/10/2016",
+     "In progress", None),
+]
+
+EAST_HEADER = ["Matrix area", "Progress level", "Action No.", "Description", "Achievement to date", "Lead",
+               "Deadline", "RAG"]
+EAST_ROWS = [
+    ("SERVICE DELIVERY", 3, 1, "Implement Strengthening Families Phase 2 in the locality",
+     "14 keyworkers working with 82 families.", "Donna Brooks – Head of Service", "June 2016", "G"),
+    (None, 2, 2, "Acting Early – school age 5 - 19: case supervision with SENCOs and learning mentors",
+     "4 secondary schools identified and interested.", "Christina Walding – public health programme manager",
+     "September 2016", "A"),
+    (None, 3, 3, "Family Information Service 2/3/4 year old offer", "Spring 16 - 63% of 2 year olds have a place.",
+     "Angela Harley – Service Manager", "March 2017", "A"),
+    ("INTEGRATED SERVICE DELIVERY", 1, 4, "Connecting Communities phase 2 – develop Early Help hubs",
+     "Update of the Early Help Strategy approved February 16.", "Fran Doyle", "August 2016", "R"),
+    (None, 2, 5, "Integrated working with social care: Edge of Care",
+     "Spot purchasing of the integrated youth support service.", "Sally Giles – commissioning",
+     "End of September 16", "A"),
+    ("WORKFORCE DEVELOPMENT", 2, 6, "Workforce development strategy", "Recruited 5 qualified social workers.",
+     "Andrew Brunt – LODS", "June 17", "A"),
+    ("QUALITY ASSURANCE", 2, 7, "Launch 'new' case supervision with schools",
+     "Visit to Lincoln to research the CAF co function.", "Sarah Newton – Service manager", "October 2016", "R"),
+    ("GOVERNANCE", 2, 8, "New terms of reference for the locality Early Help partnership",
+     "Early Help Strategy agreed at CYP commissioning Board.", "Sue Frossell", "November 2016", "A"),
+]
+EAST_GRID = [("Service delivery", 3), ("Integrated Service Delivery", 2), ("Workforce development", 2),
+             ("Quality Assurance", 2), ("Governance", 2)]
+
+WEST_HEADER = ["PRIORITY", "TASK", "RESPONSIBLE OFFICER", "END DATE", "PROGRESS (%)", "STATUS", "COMMENTS / UPDATES"]
+WEST_ROWS = [
+    ("Young Carers", "Plan group activity for young carers with their parents", "Young Carers worker",
+     "December 2016", 0.4, "In progress", "22 young people are accessing support."),
+    ("Involvements", "Record every Team around the Family involvement", "MAT Managers", "September 2016", 1.0,
+     "Completed", "2241 contacts recorded in quarter 3."),
+    ("Case audit", "Dip sample 2 cases per Team Manager every quarter", "Early Help HOS'", "From June 2016", 0.5,
+     "In progress", "8 cases reviewed in quarter 1, 7 in line with the supervision policy."),
+]
+
+
+def _header_row(ws, row: int, header: list[str]) -> None:
+    for c, h in enumerate(header, 1):
+        ws.cell(row, c, h)
+    _style_header(ws, row, len(header))
+
+
+def _kpi_sheet(wb, title: str, quarters: list, rows: list[tuple[str, list]], label: str) -> None:
+    ws = wb.create_sheet("Quarterly performance")
+    ws["A1"] = title
+    ws.append([])
+    ws.append([label, *quarters])
+    _style_header(ws, 3, len(quarters) + 1)
+    for c, q in enumerate(quarters, 2):
+        if isinstance(q, date):
+            ws.cell(3, c).number_format = "dd/mm/yyyy"
+    for measure, values in rows:
+        ws.append([measure, *values])
+    ws.column_dimensions["A"].width = 34
+
+
+def _audit_sheet(wb, tables: list[tuple[str, list[tuple]]], grade_header: list[str]) -> None:
+    ws = wb.create_sheet("Case file audits")
+    for i, (title, counts) in enumerate(tables):
+        if i:
+            ws.append([])
+        ws.append([title])
+        ws.append(["Indicator", *grade_header])
+        for name, row in zip(LOCALITY_AUDIT_INDICATORS, counts):
+            ws.append([name, *row])
+    ws.column_dimensions["A"].width = 38
+
+
+def build_north_locality(path: Path) -> None:
+    """Derby's layout: fill-only RAG on the reference, merged theme rows, a legend; KPIs and an audit beside."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Action plan"
+    ws["A1"] = "Appendix 1."
+    ws["A2"] = "North Locality (Locality 1) Early Help Action Plan 2016-17."
+    ws["A2"].font = Font(bold=True, size=14)
+    _header_row(ws, 4, NORTH_HEADER)
+    ws.freeze_panes = "A5"
+    row = 5
+    for theme, actions in NORTH_THEMES:
+        ws.cell(row, 1, theme).font = Font(bold=True)
+        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=len(NORTH_HEADER))
+        row += 1
+        for *values, rag in actions:
+            for c, v in enumerate(values, 1):
+                ws.cell(row, c, v or None).alignment = Alignment(wrap_text=True, vertical="top")
+            ws.cell(row, 1).fill = _fill({"green": GREEN, "amber": AMBER, "red": RED, "grey": "FFBFBFBF"}[rag])
+            row += 1
+    row += 1
+    for text in ("Green– Complete", "Amber – In progress", "Red– Behind schedule", "Grey – Not started"):
+        ws.cell(row, 1, text)
+        row += 1
+    for col, width in zip("ABCDEFG", (6, 34, 40, 28, 12, 30, 44)):
+        ws.column_dimensions[col].width = width
+    _kpi_sheet(wb, "North Locality performance 2015-17", NORTH_QUARTERS, NORTH_KPIS, "Case Type")
+    _audit_sheet(wb, [("Case File Audit: North MAT under 11s (December 2015) - 2015/16", NORTH_AUDIT)],
+                 ["0=MISSING", "1=POOR", "2=SATISFACTORY", "3=GOOD", "4=OUTSTANDING"])
+    wb.save(path)
+
+
+def build_south_locality(path: Path) -> None:
+    """Other header words and status words; quarters as labels and audit grades as Ofsted words."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "South locality plan"
+    ws["A1"] = "South Locality (Locality 3) Early Help Plan 2016-17"
+    ws["A1"].font = Font(bold=True, size=14)
+    ws["A2"] = "Kept by the MAT manager; updated monthly. Last updated 28/10/2016."
+    _header_row(ws, 4, SOUTH_HEADER)
+    for i, values in enumerate(SOUTH_ROWS):
+        for c, v in enumerate(values, 1):
+            ws.cell(5 + i, c, v).alignment = Alignment(wrap_text=True, vertical="top")
+    for col, width in zip("ABCDEF", (6, 50, 30, 14, 16, 50)):
+        ws.column_dimensions[col].width = width
+    _kpi_sheet(wb, "South Locality quarterly figures", SOUTH_QUARTERS, SOUTH_KPIS, "Measure")
+    grades = ["Missing", "Inadequate", "Requires improvement", "Good", "Outstanding"]
+    _audit_sheet(wb, [("Case File Audit: South MAT under 11s (December 2015)", SOUTH_AUDIT),
+                      ("Case File Audit: South MAT under 11s (March 2015)", SOUTH_AUDIT_EARLIER)], grades)
+    wb.save(path)
+
+
+def build_east_locality(path: Path) -> None:
+    """Coventry's layout: matrix area written once, a progress level per action, RAG as letters; a maturity grid."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Plan 2016-17"
+    ws["A1"] = "East Locality Early Help and Prevention Plan 2016-17"
+    ws["A1"].font = Font(bold=True, size=14)
+    _header_row(ws, 3, EAST_HEADER)
+    for i, values in enumerate(EAST_ROWS):
+        for c, v in enumerate(values, 1):
+            ws.cell(4 + i, c, v).alignment = Alignment(wrap_text=True, vertical="top")
+    for col, width in zip("ABCDEFGH", (22, 9, 8, 40, 40, 28, 16, 6)):
+        ws.column_dimensions[col].width = width
+    grid = wb.create_sheet("Maturity matrix")
+    grid["A1"] = "4 levels of progress against the matrix are: 1 Basic, 2 Early progress, " \
+                 "3 Substantial progress, 4 Maturity"
+    grid.append([])
+    grid.append(["Progress", 1, 2, 3, 4])
+    _style_header(grid, 3, 5)
+    for area, level in EAST_GRID:
+        cells = [area, None, None, None, None]
+        cells[level] = level
+        grid.append(cells)
+    grid.column_dimensions["A"].width = 36
+    wb.save(path)
+
+
+def build_west_locality_damaged(path: Path) -> None:
+    """A real locality plan cut short, as an interrupted e-mail download leaves it."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "West locality"
+    ws["A1"] = "West Locality (Locality 5) Early Help Action Plan 2016-17"
+    _header_row(ws, 3, WEST_HEADER)
+    for values in WEST_ROWS:
+        ws.append(list(values))
+    wb.save(path)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+
+
+TEAM_BOOKS = (
+    TeamBook("north-locality-action-plan-2016-17.xlsx", "North locality", build_north_locality),
+    TeamBook("south-locality-plan-2016-17.xlsx", "South locality", build_south_locality),
+    TeamBook("east-locality-plan-and-maturity-2016-17.xlsx", "East locality", build_east_locality),
+    TeamBook("west-locality-action-plan-2016-17.xlsx", "West locality", build_west_locality_damaged),
+)
+
+
+def write_team_books(folder: str | Path) -> Path:
+    """The locality workbooks and the ehxl.toml naming their teams, as the officer's folder holds them."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for book in TEAM_BOOKS:
+        book.build(folder / book.file)
+    lines = ["# The team each workbook belongs to, as the board pack names it.", "[teams]"]
+    lines += [f'"{book.file}" = "{book.team}"' for book in TEAM_BOOKS]
+    (folder / "ehxl.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return folder
+
+
+def roll_up_teams(folder: str | Path, *, as_of: date | None = None) -> api.PackResult:
+    """The board pack from the folder, written afresh beside the team files (which are only read)."""
+    folder = Path(folder)
+    out = folder / PACK_FILE
+    out.unlink(missing_ok=True)
+    return api.rollup_pack([folder], out, as_of=as_of or PACK_AS_OF, backup=False)
+
+
+def run_pack(directory: str | Path, *, as_of: date | None = None,
+             progress: Callable[[str], None] | None = None) -> api.PackResult:
+    """The locality teams' folder inside ``directory`` and its board pack: the whole quarterly job."""
+    result = roll_up_teams(write_team_books(Path(directory) / PACK_FOLDER), as_of=as_of)
+    if progress:
+        progress(PACK_FILE)
+    return result
+
+
+def describe_pack(result: api.PackResult) -> str:
+    """One line for ``ehxl demo``: where the pack is, what it holds and what it left out."""
+    acts = result.pack.summary
+    read = [s for s in result.pack.sources if s.status == "read"]
+    worst = result.pack.by_team[0] if result.pack.by_team else None
+    extra = [name for name, rows in (("KPIs", result.pack.kpis), ("maturity", result.pack.maturity_grid),
+                                     ("audits", result.pack.audits_pooled)) if rows]
+    line = (f"{result.written}: board pack of {len(read)} locality workbooks: {acts.get('total', 0)} actions, "
+            f"{acts.get('overdue', 0)} overdue")
+    if worst:
+        line += f" ({worst['team']} worst, {worst['overdue']} of {worst['total']})"
+    if extra:
+        line += f", {', '.join(extra)}"
+    if result.refused:
+        line += f"; left out (see Sources): {', '.join(Path(s.file).name for s in result.refused)}"
+    return line

@@ -199,7 +199,7 @@ def match_area(name: str, candidates: Iterable[str]) -> str | None:
     return next(iter(winners)) if len(winners) == 1 else None
 
 
-def _assign_areas(plan: list[str], grid: list[str]) -> dict[str, str]:
+def assign_areas(plan: list[str], grid: list[str]) -> dict[str, str]:
     """Pair plan areas with grid areas one-to-one, best pairs first (so exact names are never stolen)."""
     pairs = []
     for i, p in enumerate(plan):
@@ -455,7 +455,7 @@ def maturity_rollup(action_levels: Iterable[ActionLevel], declared: Iterable[Dec
     for d in declared:
         grid_areas.setdefault(_norm_words(d.area), d)
     grid_names = [d.area for d in grid_areas.values()]
-    pairs = _assign_areas([g["area"] for g in groups.values()], grid_names)
+    pairs = assign_areas([g["area"] for g in groups.values()], grid_names)
     by_name = {d.area: d for d in grid_areas.values()}
 
     rows = []

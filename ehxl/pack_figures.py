@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass, field
 
 from .findings import Finding, Severity, where
-from .maturity import match_area
+from .maturity import assign_areas
 from .report import Cell, SheetSpec
 
 GRADE_NAMES = ("missing", "poor", "satisfactory", "good", "outstanding")
@@ -197,12 +197,18 @@ def _tidy(x: float) -> float | int:
 # ------------------------------------------------------------------ maturity
 
 def maturity_grid(teams: list[TeamFigures]) -> list[dict]:
-    """One row per matrix area, with each team's declared and computed level and whether they agree."""
+    """One row per matrix area, with each team's declared and computed level and whether they agree.
+
+    A team's areas are paired one-to-one with the areas already seen (best
+    pairs first, as a plan's areas are paired with its grid), so a team's
+    "Service delivery" and "Integrated service delivery" stay two areas.
+    """
     areas: list[str] = []
     cells: dict[str, dict[str, dict]] = {}
     for t in teams:
+        pairs = assign_areas(list(dict.fromkeys(row["area"] for _, row in t.maturity)), areas)
         for file, row in t.maturity:
-            area = match_area(row["area"], areas) or row["area"]
+            area = pairs.get(row["area"]) or row["area"]
             if area not in areas:
                 areas.append(area)
             declared, computed = row.get("declared_level"), row.get("computed_level")

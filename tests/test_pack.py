@@ -538,3 +538,46 @@ def test_the_packs_summary_overdue_and_sources_cells_hold_the_hand_worked_figure
     north = next(r for r in sources if r[0] and Path(r[0]).name == "north.xlsx")
     assert north[9] == hashlib.sha256((folder / "north.xlsx").read_bytes()).hexdigest()
     assert north[5] == "Action plan (action plan); Owners (owners)"
+
+
+def test_the_trend_sheet_shows_each_board_and_opens_in_libreoffice(folder: Path, tmp_path: Path):
+    import openpyxl
+
+    pack = tmp_path / "pack.xlsx"
+    for as_of in (date(2015, 9, 1), date(2015, 10, 15), date(2015, 10, 15), date(2015, 11, 2)):
+        result = api.rollup_pack([folder], pack, as_of=as_of, backup=False)
+    assert "Trend" in result.sheets_written and "Changes" in result.sheets_written
+    rows = [[c.value for c in row] for row in openpyxl.load_workbook(pack)["Trend"].iter_rows()]
+    head = next(i for i, r in enumerate(rows) if r[0] == "Board (as of)")
+    # overdue of 12: 1 Sep 1.1 and S4 (2); 15 Oct also 1.3 (1 Oct) and S1 (30 Sep) (4); 2 Nov the same 4.
+    # green: 1.2 and S2, 2 of 12, at every board.  The board of 15 Oct, rolled up twice, is one row.
+    assert [r[:2] for r in rows[head + 1:head + 4]] == [["01/09/2015", 12], ["15/10/2015", 12], ["02/11/2015", 12]]
+    assert [r[2] for r in rows[head + 1:head + 4]] == [pytest.approx(2 / 12)] * 3
+    assert [r[5] for r in rows[head + 1:head + 4]] == [pytest.approx(2 / 12), pytest.approx(4 / 12),
+                                                       pytest.approx(4 / 12)]
+    assert rows[head + 4][0] is None                                 # three boards, no more
+    soffice = shutil.which("soffice")
+    if not soffice:
+        pytest.skip("LibreOffice (soffice) is not installed; .ci/run installs it")
+    outdir = tmp_path / "lo"
+    subprocess.run([soffice, "--headless", f"-env:UserInstallation=file:///tmp/ehxl-lo-{uuid.uuid4().hex}",
+                    "--convert-to", "ods", "--outdir", str(outdir), str(pack)],
+                   check=True, capture_output=True, timeout=180)
+    with zipfile.ZipFile(outdir / "pack.ods") as z:
+        charts = [z.read(n) for n in z.namelist() if n.startswith("Object") and n.endswith("/content.xml")]
+    assert any(b"<chart:chart" in c and b"Shares of all actions, board by board" in c for c in charts)
+
+
+def test_a_teams_own_areas_stay_apart_in_the_maturity_grid():
+    """'Service delivery' and 'Integrated service delivery' share two of three words but are two of Coventry's areas."""
+    from ehxl.pack_figures import TeamFigures, maturity_grid
+
+    east = TeamFigures("East", maturity=[
+        ("e.xlsx", {"area": "Service delivery", "declared_level": 3, "computed_level": 3}),
+        ("e.xlsx", {"area": "Integrated service delivery", "declared_level": 2, "computed_level": 1})])
+    west = TeamFigures("West", maturity=[("w.xlsx", {"area": "SERVICE DELIVERY", "declared_level": 2,
+                                                     "computed_level": None})])
+    grid = {row["area"]: {t: (v["declared"], v["computed"], v["mismatch"]) if v else None
+                          for t, v in row["teams"].items()} for row in maturity_grid([east, west])}
+    assert grid == {"Service delivery": {"East": (3, 3, False), "West": (2, None, False)},
+                    "Integrated service delivery": {"East": (2, 1, True), "West": None}}

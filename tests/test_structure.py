@@ -13,7 +13,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "ehxl"
 
 #: Modules that work on plain data only: no spreadsheet library, no Excel, no files of workbooks.
 PURE_CORE = {"actions", "owners", "deadlines", "rag", "maturity", "kpis", "audits", "findings", "summary", "report",
-             "grid", "config", "engine", "rollups", "analysis"}
+             "grid", "config", "engine", "rollups", "analysis", "changes", "pack", "pack_figures"}
 WORKBOOK_LIBRARIES = {"openpyxl", "xlwings", "xlsxwriter", "pandas", "lxml", "zipfile"}
 
 

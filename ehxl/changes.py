@@ -1,0 +1,380 @@
+"""What changed since the last board: two roll-ups compared, action by action and figure by figure.
+
+Pure: a roll-up is first turned into a :class:`Snapshot` of plain rows (what
+:mod:`ehxl.history` stores), and two snapshots are compared here.  The same
+action is the same team, sheet and reference; where a reference is missing or
+was renumbered, the action's text is matched instead (``difflib``'s ratio of at
+least :data:`TEXT_MATCH`), and the change says it was matched by text.  The
+headline shares come with a sentence that explains a fall in words a board
+reads ("Green fell from 70% to 58% of 90 actions: 9 moved from green to
+amber, ...").
+"""
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from datetime import date
+
+from .actions import owner_names
+from .report import RAG_STYLE, Cell, Chart, Series, SheetSpec, quote_sheet
+
+#: How alike two actions' texts must be (difflib's ratio, 0-1) to be taken for one action renumbered.
+TEXT_MATCH = 0.8
+#: A reference kept but given to another action: the texts are less alike than this, so it is not the same action.
+REF_TEXT_MIN = 0.4
+COLOURS = ("green", "amber", "red", "blue", "grey")
+ACTION_KEYS = ("team", "file", "sheet", "ref", "action")
+
+
+@dataclass
+class Snapshot:
+    """One roll-up as plain rows: its date, its actions (one dict each) and its figures."""
+
+    as_of: date
+    run_at: str = ""
+    actions: list[dict] = field(default_factory=list)
+    figures: list[dict] = field(default_factory=list)
+
+    def headline(self, team: str | None = None) -> dict:
+        rows = [a for a in self.actions if team is None or a["team"] == team]
+        total = len(rows)
+        out = {"total": total, "complete": sum(1 for a in rows if a["complete"]),
+               "overdue": sum(1 for a in rows if a["overdue"])}
+        for colour in ("green", "amber", "red"):
+            n = sum(1 for a in rows if a["status"] == colour)
+            out[colour] = n
+            out[f"{colour}_pct"] = round(100 * n / total, 1) if total else None
+        return out
+
+
+def action_row(act, *, team: str | None, file: str, overdue: bool, link: str | None = None) -> dict:
+    """An :class:`~ehxl.actions.Action` as the plain row a snapshot keeps."""
+    parsed = act.revised if act.revised is not None and act.revised.date else act.deadline
+    return {"team": team, "file": file, "sheet": act.sheet, "row": act.row, "ref": act.ref, "theme": act.theme,
+            "action": act.action, "owners": owner_names(act), "deadline": act.due.isoformat() if act.due else None,
+            "deadline_kind": parsed.kind.value if parsed is not None else None, "status": act.status,
+            "complete": bool(act.complete), "overdue": overdue, "update": act.update or "",
+            "cell": act.cell("deadline"), "status_cell": act.cell("status"), "link": link}
+
+
+def figure_rows(analysis, *, team: str | None, file: str) -> list[dict]:
+    """An analysis's KPI values, maturity levels and audit shares as the plain rows a snapshot keeps."""
+    rows = []
+    for m in analysis.kpis:
+        for p in m["periods"]:
+            rows.append({"kind": "kpi", "team": team, "name": m["measure"], "period_end": p["period_end"],
+                         "value": p["value"], "numerator": p.get("numerator"), "denominator": p.get("denominator"),
+                         "file": file, "cell": p.get("cell")})
+    for m in analysis.maturity:
+        rows.append({"kind": "maturity", "team": team, "name": m["area"], "declared": m.get("declared_level"),
+                     "computed": m.get("computed_level"), "file": file})
+    for t in analysis.audits:
+        for ind in t["indicators"]:
+            rows.append({"kind": "audit", "team": team, "name": ind["indicator"], "period_end": t.get("date"),
+                         "value": ind["pct_good_or_better"], "file": file, "cell": ind.get("cell")})
+    return rows
+
+
+def snapshot_of(analysis, *, file: str) -> Snapshot:
+    """One workbook's roll-up as a snapshot (its actions have no team)."""
+    late = {id(a) for a in analysis.late}
+    return Snapshot(as_of=analysis.as_of,
+                    actions=[action_row(a, team=None, file=file, overdue=id(a) in late) for a in analysis.actions],
+                    figures=figure_rows(analysis, team=None, file=file))
+
+
+def snapshot_of_pack(pack) -> Snapshot:
+    """A board pack as a snapshot: every team's actions and figures, each with its team and file."""
+    snap = Snapshot(as_of=pack.as_of)
+    for team in pack.teams:
+        a, src = team.analysis, team.source
+        late = {id(x) for x in a.late}
+        snap.actions += [action_row(x, team=team.name, file=src.file, overdue=id(x) in late, link=src.link)
+                         for x in a.actions]
+        snap.figures += figure_rows(a, team=team.name, file=src.file)
+    for k in pack.kpis:
+        if k["team"] is None:
+            snap.figures += [{"kind": "kpi", "team": None, "name": k["measure"], "period_end": p["period_end"],
+                              "value": p["value"], "numerator": p.get("numerator"),
+                              "denominator": p.get("denominator")} for p in k["periods"]]
+    return snap
+
+
+# ------------------------------------------------------------------ matching
+
+def match(then: list[dict], now: list[dict]) -> list[tuple[dict, dict, str]]:
+    """(earlier row, current row, "ref" | "text") for every action found in both runs."""
+    pairs: list[tuple[dict, dict, str]] = []
+    by_ref = {_ref_key(a): a for a in then if a["ref"]}
+    taken: set[int] = set()
+    left: list[dict] = []
+    for a in now:
+        old = by_ref.get(_ref_key(a)) if a["ref"] else None
+        if old is not None and id(old) not in taken and _alike(old["action"], a["action"]) >= REF_TEXT_MIN:
+            pairs.append((old, a, "ref"))
+            taken.add(id(old))
+        else:
+            left.append(a)
+    for a in left:
+        candidates = [(_alike(o["action"], a["action"]), i, o) for i, o in enumerate(then)
+                      if id(o) not in taken and (o["team"], o["sheet"]) == (a["team"], a["sheet"])]
+        best = max(candidates, default=None, key=lambda c: (c[0], -c[1]))
+        if best and best[0] >= TEXT_MATCH:
+            pairs.append((best[2], a, "text"))
+            taken.add(id(best[2]))
+    return pairs
+
+
+def _ref_key(a: dict) -> tuple:
+    return a["team"], a["sheet"], str(a["ref"]).strip().casefold()
+
+
+def _alike(a: str, b: str) -> float:
+    a, b = " ".join(a.casefold().split()), " ".join(b.casefold().split())
+    return 1.0 if a == b else difflib.SequenceMatcher(None, a, b).ratio()
+
+
+# ------------------------------------------------------------------ comparing
+
+def compare(then: Snapshot, now: Snapshot) -> dict:
+    """The ``changes`` object of the roll-up JSON: headline then and now, and every table of what moved."""
+    pairs = match(then.actions, now.actions)
+    matched_then = {id(o) for o, _, _ in pairs}
+    matched_now = {id(n) for _, n, _ in pairs}
+    new = [a for a in now.actions if id(a) not in matched_now]
+    removed = [a for a in then.actions if id(a) not in matched_then]
+    h0, h1 = then.headline(), now.headline()
+    out = {
+        "since": {"as_of": then.as_of.isoformat(), "run_at": then.run_at},
+        "headline": {k: [h0[k], h1[k]] for k in ("total", "complete", "overdue", "green_pct", "amber_pct",
+                                                 "red_pct")},
+        "explanation": explain(then, now, pairs, new, removed),
+        "status_moves": [_moved(o, n, how, "status") for o, n, how in pairs if o["status"] != n["status"]],
+        "completed": [_row(n, how) for o, n, how in pairs if n["complete"] and not o["complete"]],
+        "newly_overdue": [_row(n, how) for o, n, how in pairs if n["overdue"] and not o["overdue"]],
+        "new": [_row(a, None) for a in new],
+        "removed": [_row(a, None) for a in removed],
+        "deadline_changes": [_deadline(o, n, how) for o, n, how in pairs
+                             if o["deadline"] and n["deadline"] and o["deadline"] != n["deadline"]],
+        "owner_changes": [_moved(o, n, how, "owners") for o, n, how in pairs
+                          if sorted(o["owners"]) != sorted(n["owners"])],
+        "updates_unchanged": [_row(n, how) for o, n, how in pairs
+                              if n["status"] in ("red", "amber") and not n["complete"] and n["update"].strip()
+                              and " ".join(n["update"].split()) == " ".join(o["update"].split())],
+        "restated": restated(then.figures, now.figures),
+        "maturity_moved": maturity_moved(then.figures, now.figures),
+    }
+    teams = sorted({a["team"] for a in now.actions + then.actions if a["team"]}, key=str.casefold)
+    if teams:
+        out["by_team"] = [{"team": t, **{k: [then.headline(t)[k], now.headline(t)[k]]
+                                         for k in ("total", "complete", "overdue", "green_pct", "amber_pct",
+                                                   "red_pct")}} for t in teams]
+    return out
+
+
+def _row(a: dict, how: str | None) -> dict:
+    row = {k: a[k] for k in ACTION_KEYS}
+    row.update(status=a["status"], deadline=a["deadline"], cell=a["cell"], owners=a["owners"], link=a.get("link"))
+    if how:
+        row["matched_by"] = how
+    return row
+
+
+def _moved(o: dict, n: dict, how: str, what: str) -> dict:
+    return {**_row(n, how), "from": o[what], "to": n[what]}
+
+
+def _deadline(o: dict, n: dict, how: str) -> dict:
+    days = (date.fromisoformat(n["deadline"]) - date.fromisoformat(o["deadline"])).days
+    return {**_row(n, how), "from": o["deadline"], "to": n["deadline"], "days": days}
+
+
+def restated(then: list[dict], now: list[dict]) -> list[dict]:
+    """KPI values for a quarter already reported that now read differently."""
+    before = {(f["team"], f["name"].casefold(), f["period_end"]): f for f in then
+              if f["kind"] == "kpi" and f["value"] is not None}
+    out = []
+    for f in now:
+        old = before.get((f["team"], f["name"].casefold(), f["period_end"])) if f["kind"] == "kpi" else None
+        if old is not None and f["value"] is not None and abs(float(old["value"]) - float(f["value"])) > 1e-9:
+            out.append({"team": f["team"], "measure": f["name"], "period_end": f["period_end"],
+                        "from": old["value"], "to": f["value"], "file": f.get("file"), "cell": f.get("cell")})
+    return out
+
+
+def maturity_moved(then: list[dict], now: list[dict]) -> list[dict]:
+    """Areas whose declared or computed level is not what it was."""
+    before = {(f["team"], f["name"].casefold()): f for f in then if f["kind"] == "maturity"}
+    out = []
+    for f in now:
+        old = before.get((f["team"], f["name"].casefold())) if f["kind"] == "maturity" else None
+        if old is None:
+            continue
+        for what in ("declared", "computed"):
+            if old.get(what) != f.get(what):
+                out.append({"team": f["team"], "area": f["name"], "level": what, "from": old.get(what),
+                            "to": f.get(what)})
+    return out
+
+
+# ------------------------------------------------------------------ the sentence
+
+def explain(then: Snapshot, now: Snapshot, pairs: list[tuple[dict, dict, str]], new: list[dict],
+            removed: list[dict]) -> str:
+    """Why the green share moved, in one sentence: what left green, what joined it, what came and went."""
+    h0, h1 = then.headline(), now.headline()
+    if h0["green_pct"] is None or h1["green_pct"] is None:
+        return ""
+    was, is_ = _pct(h0["green_pct"]), _pct(h1["green_pct"])
+    if was == is_:
+        return f"Green stayed at {is_} of {h1['total']} actions."
+    verb = "fell" if h1["green_pct"] < h0["green_pct"] else "rose"
+    parts = []
+    for colour in COLOURS[1:] + (None,):
+        n = sum(1 for o, a, _ in pairs if o["status"] == "green" and a["status"] == colour)
+        if n:
+            parts.append(f"{n} moved from green to {colour or 'no status'}")
+    for colour in COLOURS[1:] + (None,):
+        n = sum(1 for o, a, _ in pairs if a["status"] == "green" and o["status"] == colour)
+        if n:
+            parts.append(f"{n} moved from {colour or 'no status'} to green")
+    not_green = sum(1 for a in new if a["status"] != "green")
+    if not_green:
+        parts.append(f"{not_green} new action{'s are' if not_green != 1 else ' is'} not yet green")
+    new_green = len(new) - not_green
+    if new_green:
+        parts.append(f"{new_green} new action{'s are' if new_green != 1 else ' is'} green")
+    gone = sum(1 for a in removed if a["status"] == "green")
+    if gone:
+        parts.append(f"{gone} green action{'s were' if gone != 1 else ' was'} removed")
+    reason = ": " + ", ".join(parts) if parts else ""
+    return f"Green {verb} from {was} to {is_} of {h1['total']} actions{reason}."
+
+
+def _pct(value: float) -> str:
+    return f"{round(value):.0f}%"
+
+
+# ------------------------------------------------------------------ the sheet
+
+CHANGES = "Changes"
+
+
+def changes_sheet(changes: dict, *, as_of: date, source: str) -> SheetSpec:
+    """Then and now, the sentence, and one table per kind of change, each row linked to its cell."""
+    since = date.fromisoformat(changes["since"]["as_of"])
+    spec = SheetSpec(CHANGES, widths={1: 30, 2: 14, 3: 14, 4: 12, 5: 40, 6: 14, 7: 14, 8: 18},
+                     page_header=f"Changes since {since:%d %b %Y} · {source} · as of {as_of.day} {as_of:%b %Y}",
+                     tab_colour="2F5597")
+    spec.add_row(Cell(f"What changed since the board of {since.day} {since:%B %Y}", "title"))
+    spec.add_row(Cell(f"As of {as_of.day} {as_of:%B %Y} · {source} · prepared by ehxl", "subtitle"))
+    spec.blank()
+    head = spec.add_row(Cell("Headline", "header"), Cell(f"{since:%d/%m/%Y}", "header"),
+                        Cell(f"{as_of:%d/%m/%Y}", "header"), Cell("Change", "header"))
+    spec.freeze_row = head + 1
+    labels = {"total": "Actions", "complete": "Complete", "overdue": "Overdue", "green_pct": "Green (share)",
+              "amber_pct": "Amber (share)", "red_pct": "Red (share)"}
+    for key, label in labels.items():
+        then, now = changes["headline"][key]
+        pct = key.endswith("_pct")
+        style = "pct" if pct else "int"
+        value = (lambda v: None if v is None else v / 100) if pct else (lambda v: v)
+        change = None if then is None or now is None else value(now) - value(then)
+        spec.add_row(Cell(label, RAG_STYLE.get(key[:-4], "text") if pct else "text"), Cell(value(then), style),
+                     Cell(value(now), style), Cell(change, style))
+    if changes["explanation"]:
+        spec.add_row(Cell(changes["explanation"], "note"))
+    for row in changes.get("by_team", []):
+        if row is changes["by_team"][0]:
+            spec.blank()
+            spec.add_row(Cell("By team", "header"), Cell("Actions then", "header"), Cell("Actions now", "header"),
+                         Cell("Overdue then", "header"), Cell("Overdue now", "header"), Cell("Green then", "header"),
+                         Cell("Green now", "header"))
+        g0, g1 = row["green_pct"]
+        spec.add_row(Cell(row["team"], "wrap"), Cell(row["total"][0], "int"), Cell(row["total"][1], "int"),
+                     Cell(row["overdue"][0], "int"), Cell(row["overdue"][1], "int"),
+                     Cell(None if g0 is None else g0 / 100, "pct"), Cell(None if g1 is None else g1 / 100, "pct"))
+    _table(spec, "Status moved", changes["status_moves"], lambda r: (r["from"] or "none", r["to"] or "none"))
+    _table(spec, "Completed since", changes["completed"], lambda r: ("", ""))
+    _table(spec, "Newly overdue", changes["newly_overdue"], lambda r: ("", r["deadline"] or ""))
+    _table(spec, "New actions", changes["new"], lambda r: ("", r["status"] or "none"))
+    _table(spec, "Removed actions", changes["removed"], lambda r: (r["status"] or "none", ""), link=False)
+    _table(spec, "Deadlines revised", changes["deadline_changes"],
+           lambda r: (r["from"], f"{r['to']} ({r['days']:+d} days)"))
+    _table(spec, "Owners changed", changes["owner_changes"],
+           lambda r: (", ".join(r["from"]) or "(none)", ", ".join(r["to"]) or "(none)"))
+    _table(spec, "Red or amber, update unchanged", changes["updates_unchanged"], lambda r: ("", r["status"]))
+    _figures(spec, changes)
+    return spec
+
+
+def _table(spec: SheetSpec, title: str, rows: list[dict], then_now, *, link: bool = True) -> None:
+    spec.blank()
+    spec.add_row(*[Cell(h, "header") for h in (f"{title} ({len(rows)})", "Team", "Ref", "Sheet", "Action",
+                                                "Then", "Now", "Go to")])
+    for r in rows:
+        then, now = then_now(r)
+        place = f"{quote_sheet(r['sheet'])}!{r['cell']}"
+        go = Cell(f"{r['sheet']}!{r['cell']}", "link", place, target=r.get("link")) if link else Cell("", "text")
+        how = " (matched by text)" if r.get("matched_by") == "text" else ""
+        spec.add_row(Cell(r["file"] + how, "wrap"), Cell(r["team"] or "", "text"), Cell(r["ref"], "text"),
+                     Cell(r["sheet"], "text"), Cell(r["action"], "wrap"), Cell(then, _look(then)),
+                     Cell(now, _look(now)), go)
+    if not rows:
+        spec.add_row(Cell("None.", "note"))
+
+
+def _look(value: object) -> str:
+    return RAG_STYLE.get(value, "text") if isinstance(value, str) else "text"
+
+
+def _figures(spec: SheetSpec, changes: dict) -> None:
+    spec.blank()
+    spec.add_row(*[Cell(h, "header") for h in (f"KPI values restated ({len(changes['restated'])})", "Team",
+                                                "Quarter ending", "Then", "Now")])
+    for r in changes["restated"]:
+        spec.add_row(Cell(r["measure"], "wrap"), Cell(r["team"] or "", "text"), Cell(r["period_end"], "text"),
+                     Cell(r["from"], "decimal1"), Cell(r["to"], "decimal1"))
+    if not changes["restated"]:
+        spec.add_row(Cell("None.", "note"))
+    spec.blank()
+    spec.add_row(*[Cell(h, "header") for h in (f"Maturity levels moved ({len(changes['maturity_moved'])})", "Team",
+                                                "Level", "Then", "Now")])
+    for r in changes["maturity_moved"]:
+        spec.add_row(Cell(r["area"], "wrap"), Cell(r["team"] or "", "text"), Cell(r["level"], "text"),
+                     Cell(r["from"], "int"), Cell(r["to"], "int"))
+    if not changes["maturity_moved"]:
+        spec.add_row(Cell("None.", "note"))
+
+
+
+TREND = "Trend"
+
+
+def trend_sheet(rows: list[dict], *, as_of: date, source: str) -> SheetSpec:
+    """Each board's shares (and each city KPI's latest value) by board date, with a line chart of the shares."""
+    measures = list(dict.fromkeys(name for r in rows for name in r["kpis"]))
+    spec = SheetSpec(TREND, widths={1: 14, 2: 10, 3: 10, 4: 10, 5: 10, 6: 10, **{7 + i: 16 for i in range(len(measures))}},
+                     page_header=f"Trend · {source} · as of {as_of.day} {as_of:%b %Y}", tab_colour="2F5597")
+    spec.add_row(Cell("Trend: every board so far", "title"))
+    spec.add_row(Cell(f"As of {as_of.day} {as_of:%B %Y} · {source} · prepared by ehxl from its history", "subtitle"))
+    spec.blank()
+    head = spec.add_row(*[Cell(h, "header") for h in ("Board (as of)", "Actions", "Green", "Amber", "Red",
+                                                       "Overdue", *measures)])
+    spec.freeze_row = head + 1
+    for r in rows:
+        when = date.fromisoformat(r["as_of"])
+        spec.add_row(Cell(f"{when:%d/%m/%Y}", "text"), Cell(r["total"], "int"),
+                     *[Cell(None if r[k] is None else r[k] / 100, "pct")
+                       for k in ("green_pct", "amber_pct", "red_pct", "overdue_pct")],
+                     *[Cell(r["kpis"].get(m), "decimal1") for m in measures])
+    first, last = head + 1, head + len(rows)
+    name = quote_sheet(TREND)
+    series = tuple(Series(label, f"{name}!$A${first}:$A${last}", f"{name}!${col}${first}:${col}${last}")
+                   for label, col in (("Green", "C"), ("Amber", "D"), ("Red", "E"), ("Overdue", "F")))
+    spec.charts.append(Chart(kind="line", title="Shares of all actions, board by board", series=series,
+                             anchor=f"A{last + 3}", size=(8, 15), y_title="% of actions"))
+    spec.blank()
+    spec.add_row(Cell("KPI columns: the city figure for the latest quarter each board had (blank where it was "
+                      "incomplete or conflicting).", "note"))
+    return spec

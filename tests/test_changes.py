@@ -1,0 +1,220 @@
+"""What changed since the last board: a plan rolled up, changed as a team changes it, rolled up again.
+
+Board one is 30 September 2015, board two 15 January 2016.  Between them the team
+(worked out by hand below, row by row):
+
+    then (30/09/2015)                                   now (15/01/2016)
+    1.1 Refresh the early help offer   amber 31/10/15   1.1 same, same update            amber, now overdue
+    1.2 Train staff ...                green 30/11/15   1.2 same                         green
+    1.3 Publish the local offer        red   31/12/15   (removed)
+    2.1 Audit cases open in 2014-15    amber 31/01/16   1.3 renumbered, due 31/03/16     amber, same update
+    2.2 Report to the safeguarding ... grey  31/03/16   2.1 renumbered, Sam Walsh now    green (complete)
+                                                        2.2 Recruit two family workers   red (new)
+    KPI "Early Help Cases": 30/09/2015 restated 1031 -> 1040; 31/12/2015 added (1014).
+"""
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from ehxl import api
+from ehxl.changes import Snapshot, compare, explain, match
+from ehxl.cli import main
+
+THEN, NOW = date(2015, 9, 30), date(2016, 1, 15)
+HEADER = ["Ref", "Action", "Owner", "Deadline", "Status", "Update"]
+BOARD_ONE = [
+    ("1.1", "Refresh the early help offer", "Rachel Price", "31/10/2015", "In progress", "Draft with managers"),
+    ("1.2", "Train staff in family assessments", "Sam Walsh", "30/11/2015", "Complete", "Done in June"),
+    ("1.3", "Publish the local offer", "Nadia Hussain", "31/12/2015", "Behind schedule", "Waiting on web team"),
+    ("2.1", "Audit cases open in 2014-15", "Vicky Wood", "31/01/2016", "In progress", "Sample drawn"),
+    ("2.2", "Report to the safeguarding board", "Rachel Price", "31/03/2016", "Not started", None),
+]
+BOARD_TWO = [
+    ("1.1", "Refresh the early help offer", "Rachel Price", "31/10/2015", "In progress", "Draft with managers"),
+    ("1.2", "Train staff in family assessments", "Sam Walsh", "30/11/2015", "Complete", "Done in June"),
+    ("1.3", "Audit cases open in 2014-15", "Vicky Wood", "31/03/2016", "In progress", "Sample drawn"),
+    ("2.1", "Report to the safeguarding board", "Sam Walsh", "31/03/2016", "Complete", "Reported in December"),
+    ("2.2", "Recruit two family workers", "Nadia Hussain", "29/02/2016", "Behind schedule", "Posts advertised"),
+]
+
+
+def plan(path: Path, rows, kpi: dict) -> Path:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Plan"
+    ws["A1"] = "Locality Early Help action plan"
+    ws.append([])
+    ws.append(HEADER)
+    for row in rows:
+        ws.append(list(row))
+    perf = wb.create_sheet("Quarterly performance")
+    perf.append(["Case Type", *kpi])
+    perf.append(["Early Help Cases", *kpi.values()])
+    wb.save(path)
+    return path
+
+
+@pytest.fixture()
+def two_boards(tmp_path: Path) -> tuple[Path, dict]:
+    """The plan rolled up at board one, changed, rolled up at board two: (the plan, board two's JSON)."""
+    path = plan(tmp_path / "plan.xlsx", BOARD_ONE, {date(2015, 6, 30): 766, date(2015, 9, 30): 1031})
+    first = api.rollup(path, as_of=THEN, backup=False).json("rollup")
+    assert first["changes"] is None                                  # nothing to compare with yet
+    plan(path, BOARD_TWO, {date(2015, 6, 30): 766, date(2015, 9, 30): 1040, date(2015, 12, 31): 1014})
+    return path, api.rollup(path, as_of=NOW, backup=False).json("rollup")
+
+
+def _refs(rows: list[dict]) -> list[tuple]:
+    return [(r["ref"], r["action"], r.get("matched_by")) for r in rows]
+
+
+def test_headline_then_and_now_and_the_sentence(two_boards):
+    _, doc = two_boards
+    ch = doc["changes"]
+    assert ch["since"]["as_of"] == "2015-09-30"
+    # then: 5 actions, 1 complete (1.2), none overdue; green 1, amber 2, red 1 of 5
+    # now: 5 actions, 2 complete (1.2, 2.1), 1 overdue (1.1, due 31/10/2015); green 2, amber 2, red 1 of 5
+    assert ch["headline"] == {"total": [5, 5], "complete": [1, 2], "overdue": [0, 1], "green_pct": [20.0, 40.0],
+                              "amber_pct": [40.0, 40.0], "red_pct": [20.0, 20.0]}
+    assert ch["explanation"] == ("Green rose from 20% to 40% of 5 actions: 1 moved from grey to green, "
+                                 "1 new action is not yet green.")
+
+
+def test_every_kind_of_change_with_renumbered_actions_matched_by_text(two_boards):
+    _, ch = two_boards[0], two_boards[1]["changes"]
+    assert [(r["ref"], r["from"], r["to"], r["matched_by"]) for r in ch["status_moves"]] == [
+        ("2.1", "grey", "green", "text")]
+    assert _refs(ch["completed"]) == [("2.1", "Report to the safeguarding board", "text")]
+    assert _refs(ch["newly_overdue"]) == [("1.1", "Refresh the early help offer", "ref")]
+    assert _refs(ch["new"]) == [("2.2", "Recruit two family workers", None)]
+    assert _refs(ch["removed"]) == [("1.3", "Publish the local offer", None)]
+    assert [(r["ref"], r["from"], r["to"], r["days"], r["matched_by"]) for r in ch["deadline_changes"]] == [
+        ("1.3", "2016-01-31", "2016-03-31", 60, "text")]                  # 31 Jan to 31 Mar 2016: 29 + 31 days
+    assert [(r["ref"], r["from"], r["to"]) for r in ch["owner_changes"]] == [
+        ("2.1", ["Rachel Price"], ["Sam Walsh"])]
+    assert _refs(ch["updates_unchanged"]) == [("1.1", "Refresh the early help offer", "ref"),
+                                              ("1.3", "Audit cases open in 2014-15", "text")]
+    assert [(r["measure"], r["period_end"], r["from"], r["to"]) for r in ch["restated"]] == [
+        ("Early Help Cases", "2015-09-30", 1031, 1040)]
+    for row in ch["status_moves"] + ch["new"]:
+        assert set(row) >= {"team", "file", "sheet", "ref", "action"} and row["file"] == "plan.xlsx"
+
+
+def test_the_changes_sheet_cells(two_boards):
+    import openpyxl
+
+    path, _ = two_boards
+    wb = openpyxl.load_workbook(path)
+    rows = [[c.value for c in row] for row in wb["Changes"].iter_rows()]
+    assert rows[0][0] == "What changed since the board of 30 September 2015"
+    head = next(i for i, r in enumerate(rows) if r[0] == "Headline")
+    assert rows[head][:4] == ["Headline", "30/09/2015", "15/01/2016", "Change"]
+    assert [r[:4] for r in rows[head + 1:head + 4]] == [["Actions", 5, 5, 0], ["Complete", 1, 2, 1],
+                                                        ["Overdue", 0, 1, 1]]
+    green = rows[head + 4]
+    assert green[0] == "Green (share)" and green[1:4] == [pytest.approx(0.2), pytest.approx(0.4), pytest.approx(0.2)]
+    assert rows[head + 7][0] == ("Green rose from 20% to 40% of 5 actions: 1 moved from grey to green, "
+                                 "1 new action is not yet green.")
+
+    def table(title: str) -> list[list]:
+        start = next(i for i, r in enumerate(rows) if isinstance(r[0], str) and r[0].startswith(title + " ("))
+        out = []
+        for r in rows[start + 1:]:
+            if r[0] is None or r[0] == "None.":
+                break
+            out.append(r[:8])
+        return out
+
+    assert table("Status moved") == [["plan.xlsx (matched by text)", None, "2.1", "Plan",
+                                      "Report to the safeguarding board", "grey", "green", "Plan!D7"]]
+    assert [r[2] for r in table("New actions")] == ["2.2"]
+    assert [(r[2], r[4], r[5]) for r in table("Removed actions")] == [("1.3", "Publish the local offer", "red")]
+    assert [(r[2], r[5], r[6]) for r in table("Deadlines revised")] == [("1.3", "2016-01-31",
+                                                                        "2016-03-31 (+60 days)")]
+    assert [(r[2], r[5], r[6]) for r in table("Owners changed")] == [("2.1", "Rachel Price", "Sam Walsh")]
+    restated = next(i for i, r in enumerate(rows) if isinstance(r[0], str) and r[0].startswith("KPI values restated"))
+    assert rows[restated + 1][:5] == ["Early Help Cases", None, "2015-09-30", 1031, 1040]
+    link = wb["Changes"].cell(next(i for i, r in enumerate(rows) if r[0] == "plan.xlsx (matched by text)") + 1, 8)
+    assert link.hyperlink.location == "'Plan'!D7"                   # 2.1's deadline cell, row 7 of the plan
+
+
+def test_the_70_to_58_sentence():
+    """90 actions, 63 green (70%); then 9 green go amber, 2 green and 1 amber are removed, 3 new are amber:
+    52 green of 90 is 57.8%, shown 58%."""
+    import random
+
+    words = ["audit", "train", "publish", "recruit", "review", "refresh", "report", "agree", "launch", "embed",
+             "offer", "panel", "families", "board", "staff", "data", "policy", "visits", "referrals", "budget"]
+
+    def row(i: int, status: str) -> dict:
+        text = " ".join(random.Random(i).sample(words, 6))             # 90-odd actions, each worded its own way
+        return {"team": None, "file": "p.xlsx", "sheet": "Plan", "ref": str(i), "action": text,
+                "status": status, "complete": status == "green", "overdue": False, "owners": [], "deadline": None,
+                "update": "", "cell": f"D{i}"}
+    then = Snapshot(date(2026, 2, 28), actions=[row(i, "green" if i <= 63 else "amber") for i in range(1, 91)])
+    now_rows = [row(i, "amber" if i <= 9 else "green" if i <= 63 else "amber") for i in range(1, 91)
+                if i not in (10, 11, 64)]
+    now_rows += [row(i, "amber") for i in (91, 92, 93)]
+    now = Snapshot(date(2026, 3, 31), actions=now_rows)
+    pairs = match(then.actions, now.actions)
+    assert {how for _, _, how in pairs} == {"ref"} and len(pairs) == 87     # 90 less the 3 removed
+    new = [a for a in now.actions if all(a is not n for _, n, _ in pairs)]
+    removed = [a for a in then.actions if all(a is not o for o, _, _ in pairs)]
+    assert explain(then, now, pairs, new, removed) == (
+        "Green fell from 70% to 58% of 90 actions: 9 moved from green to amber, 3 new actions are not yet green, "
+        "2 green actions were removed.")
+    assert compare(then, now)["headline"]["green_pct"] == [70.0, 57.8]
+
+
+def test_a_reference_given_to_another_action_is_not_the_same_action():
+    def row(ref: str, text: str) -> dict:
+        return {"team": "North", "sheet": "Plan", "ref": ref, "action": text}
+    then = [row("1.3", "Publish the local offer"), row("2.1", "Audit cases open in 2014-15")]
+    now = [row("1.3", "Audit cases open in 2014-15")]
+    ((old, new, how),) = match(then, now)
+    assert (old["ref"], new["ref"], how) == ("2.1", "1.3", "text")
+
+
+def test_since_an_earlier_copy_of_the_workbook_without_history(tmp_path: Path):
+    earlier = plan(tmp_path / "plan Q2.xlsx", BOARD_ONE, {date(2015, 6, 30): 766, date(2015, 9, 30): 1031})
+    path = plan(tmp_path / "plan.xlsx", BOARD_TWO, {date(2015, 6, 30): 766, date(2015, 9, 30): 1040})
+    res = CliRunner().invoke(main, ["rollup", str(path), "--as-of", "15/01/2016", "--no-history",
+                                    "--since", str(earlier), "--format", "json"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert doc["history"] is None and not (tmp_path / "ehxl-history.sqlite").exists()
+    assert _refs(doc["changes"]["removed"]) == [("1.3", "Publish the local offer", None)]
+    assert doc["changes"]["restated"][0]["to"] == 1040
+
+
+def test_since_a_date_picks_the_latest_run_on_or_before_it(tmp_path: Path):
+    path = plan(tmp_path / "plan.xlsx", BOARD_ONE, {date(2015, 9, 30): 1031})
+    for as_of in (date(2015, 6, 30), date(2015, 9, 30), date(2015, 12, 31)):
+        api.rollup(path, as_of=as_of, backup=False)
+    doc = api.rollup(path, as_of=NOW, since="01/10/2015", backup=False).json("rollup")
+    assert doc["changes"]["since"]["as_of"] == "2015-09-30"
+    default = api.rollup(path, as_of=NOW, backup=False).json("rollup")
+    assert default["changes"]["since"]["as_of"] == "2015-12-31"         # the latest run before 15/01/2016
+
+
+def test_the_cli_says_what_moved_and_history_lists_the_runs(two_boards):
+    path, _ = two_boards
+    res = CliRunner().invoke(main, ["history", str(path.parent / "ehxl-history.sqlite")])
+    assert res.exit_code == 0
+    lines = res.stdout.splitlines()
+    assert lines[0].split()[:3] == ["As", "of", "Run"]
+    assert [line.split()[0] for line in lines[2:]] == ["2015-09-30", "2016-01-15"]
+    # actions, complete, overdue, green, amber, red of each run
+    assert [line.split()[3:9] for line in lines[2:]] == [["5", "1", "0", "20%", "40%", "20%"],
+                                                         ["5", "2", "1", "40%", "40%", "20%"]]
+    doc = json.loads(CliRunner().invoke(main, ["history", str(path.parent / "ehxl-history.sqlite"),
+                                               "--format", "json"]).stdout)
+    assert [(r["as_of"], r["total"], r["green_pct"]) for r in doc["runs"]] == [("2015-09-30", 5, 20.0),
+                                                                                ("2016-01-15", 5, 40.0)]

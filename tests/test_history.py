@@ -1,0 +1,113 @@
+"""The history of roll-ups: a real SQLite file, written by real ehxl processes."""
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from contextlib import closing
+from datetime import date
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from ehxl import api, history
+from ehxl.cli import main
+from plans import derby_like_plan
+
+AS_OF = date(2015, 11, 2)
+
+
+def runs_in(path: Path) -> list[tuple]:
+    with closing(sqlite3.connect(path)) as db:
+        return db.execute("SELECT as_of, output, kind, total, complete, overdue FROM runs ORDER BY id").fetchall()
+
+
+def test_a_roll_up_is_recorded_with_its_actions_and_figures(tmp_path: Path):
+    plan = derby_like_plan(tmp_path / "plan.xlsx")
+    result = api.rollup(plan, as_of=AS_OF, backup=False)
+    path = tmp_path / "ehxl-history.sqlite"
+    assert result.history == path
+    # tests/test_api.py: 8 actions, 1 complete, 2 overdue
+    assert runs_in(path) == [("2015-11-02", "plan.xlsx", "workbook", 8, 1, 2)]
+    with closing(sqlite3.connect(path)) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == history.SCHEMA_VERSION
+        assert db.execute("PRAGMA application_id").fetchone()[0] == history.APPLICATION_ID
+        refs = [r[0] for r in db.execute("SELECT ref FROM actions ORDER BY rowid")]
+        overdue = [r[0] for r in db.execute("SELECT ref FROM actions WHERE overdue = 1 ORDER BY rowid")]
+        findings = db.execute("SELECT count(*) FROM findings").fetchone()[0]
+    assert refs == ["1.1", "1.2", "1.3", "2.1", "2.2", "2.3", "2.4", "2.4"]
+    assert overdue == ["1.1", "1.3"]
+    assert findings == 6                                     # 3 errors, 3 warnings
+
+
+def test_no_history_records_nothing(tmp_path: Path):
+    plan = derby_like_plan(tmp_path / "plan.xlsx")
+    assert api.rollup(plan, as_of=AS_OF, backup=False, history=False).history is None
+    assert not (tmp_path / "ehxl-history.sqlite").exists()
+
+
+def test_two_roll_ups_started_together_both_record_their_runs(tmp_path: Path):
+    shared = tmp_path / "shared-history.sqlite"
+    plans = [derby_like_plan(tmp_path / f"team{i}.xlsx") for i in (1, 2)]
+    procs = [subprocess.Popen([sys.executable, "-m", "ehxl.cli", "rollup", str(p), "--as-of", "2015-11-02",
+                               "--history", str(shared)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+             for p in plans]
+    for proc in procs:
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err.decode()
+    assert sorted(r[1] for r in runs_in(shared)) == ["team1.xlsx", "team2.xlsx"]
+    with closing(sqlite3.connect(shared)) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert db.execute("SELECT count(*) FROM actions").fetchone()[0] == 16
+
+
+@pytest.mark.parametrize("content, words", [
+    (b"SQLite format 3\x00" + b"\x13" * 2000, "is damaged"),
+    (b"Name,Owner\nA,B\n", "is not an ehxl history"),
+])
+def test_a_damaged_or_foreign_history_is_refused_and_nothing_is_written(tmp_path: Path, content: bytes, words: str):
+    plan = derby_like_plan(tmp_path / "plan.xlsx")
+    bad = tmp_path / "ehxl-history.sqlite"
+    bad.write_bytes(content)
+    before = plan.read_bytes()
+    res = CliRunner().invoke(main, ["rollup", str(plan), "--as-of", "2015-11-02"])
+    assert res.exit_code == 2
+    assert res.stderr.count("\n") == 1 and res.stderr.startswith("ehxl: ehxl-history.sqlite: ") and words in res.stderr
+    assert plan.read_bytes() == before and bad.read_bytes() == content
+
+
+def test_another_programs_database_is_not_taken_for_a_history(tmp_path: Path):
+    other = tmp_path / "budget.sqlite"
+    with closing(sqlite3.connect(other)) as db:
+        db.execute("CREATE TABLE lines (item TEXT, amount REAL)")
+        db.commit()
+    before = other.read_bytes()
+    plan = derby_like_plan(tmp_path / "plan.xlsx")
+    res = CliRunner().invoke(main, ["rollup", str(plan), "--as-of", "2015-11-02", "--history", str(other)])
+    assert res.exit_code == 2 and "is an SQLite database but not an ehxl history" in res.stderr
+    assert other.read_bytes() == before
+
+
+def test_a_history_from_a_newer_ehxl_is_refused(tmp_path: Path):
+    plan = derby_like_plan(tmp_path / "plan.xlsx")
+    api.rollup(plan, as_of=AS_OF, backup=False)
+    path = tmp_path / "ehxl-history.sqlite"
+    with closing(sqlite3.connect(path)) as db:
+        db.execute(f"PRAGMA user_version = {history.SCHEMA_VERSION + 1}")
+    res = CliRunner().invoke(main, ["history", str(path)])
+    assert res.exit_code == 2 and "was written by a newer ehxl" in res.stderr
+
+
+def test_a_save_that_fails_records_no_run(tmp_path: Path):
+    plan = derby_like_plan(tmp_path / "plan.xlsx")
+    api.rollup(plan, as_of=AS_OF, backup=False)
+    (tmp_path / "~$plan.xlsx").write_bytes(b"\x00" * 165)          # open in Excel: the save is refused
+    res = CliRunner().invoke(main, ["rollup", str(plan), "--as-of", "2015-12-01"])
+    assert res.exit_code == 2 and "is open in Excel" in res.stderr
+    assert [r[0] for r in runs_in(tmp_path / "ehxl-history.sqlite")] == ["2015-11-02"]
+
+
+def test_history_of_a_missing_file_is_one_line(tmp_path: Path):
+    res = CliRunner().invoke(main, ["history", str(tmp_path / "nothing.sqlite")])
+    assert res.exit_code == 2 and res.stderr.count("\n") == 1 and "could not be found" in res.stderr
