@@ -54,7 +54,8 @@ def action_row(act, *, team: str | None, file: str, overdue: bool, link: str | N
             "action": act.action, "owners": owner_names(act), "deadline": act.due.isoformat() if act.due else None,
             "deadline_kind": parsed.kind.value if parsed is not None else None, "status": act.status,
             "complete": bool(act.complete), "overdue": overdue, "update": act.update or "",
-            "cell": act.cell("deadline"), "status_cell": act.cell("status"), "link": link}
+            "cell": act.cell("deadline"), "status_cell": act.cell("status"), "update_cell": act.cell("update"),
+            "link": link}
 
 
 def figure_rows(analysis, *, team: str | None, file: str) -> list[dict]:

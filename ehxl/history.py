@@ -13,7 +13,7 @@ file is marked as ehxl's by ``PRAGMA application_id``):
   and the headline: total, complete, overdue, green, amber, red.
 * ``sources``: run_id, file, team, sha256, status.
 * ``actions``: run_id, team, file, sheet, row, ref, theme, action, owners (JSON list), deadline,
-  deadline_kind, status, complete, overdue, update_text, cell, status_cell, link.
+  deadline_kind, status, complete, overdue, update_text, cell, status_cell, update_cell, link.
 * ``figures``: run_id, kind (``kpi`` | ``maturity`` | ``audit``), team, name, period_end, value,
   numerator, denominator, declared, computed, file, cell.
 * ``findings``: run_id, team, file, rule, severity, sheet, cell, message.
@@ -41,7 +41,7 @@ BUSY_TIMEOUT_S = 30.0
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
 _ACTION_COLUMNS = ("team", "file", "sheet", "row", "ref", "theme", "action", "owners", "deadline", "deadline_kind",
-                   "status", "complete", "overdue", "update_text", "cell", "status_cell", "link")
+                   "status", "complete", "overdue", "update_text", "cell", "status_cell", "update_cell", "link")
 _FIGURE_COLUMNS = ("kind", "team", "name", "period_end", "value", "numerator", "denominator", "declared",
                    "computed", "file", "cell")
 
@@ -55,7 +55,7 @@ MIGRATIONS: dict[int, str] = {
     CREATE TABLE actions (run_id INTEGER NOT NULL REFERENCES runs(id), team TEXT, file TEXT, sheet TEXT,
                           row INTEGER, ref TEXT, theme TEXT, action TEXT, owners TEXT, deadline TEXT,
                           deadline_kind TEXT, status TEXT, complete INTEGER, overdue INTEGER, update_text TEXT,
-                          cell TEXT, status_cell TEXT, link TEXT);
+                          cell TEXT, status_cell TEXT, update_cell TEXT, link TEXT);
     CREATE TABLE figures (run_id INTEGER NOT NULL REFERENCES runs(id), kind TEXT, team TEXT, name TEXT,
                           period_end TEXT, value REAL, numerator REAL, denominator REAL, declared INTEGER,
                           computed INTEGER, file TEXT, cell TEXT);
