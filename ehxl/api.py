@@ -338,8 +338,11 @@ def _analyse_all(sources: list[Source], owners: str | Path | None, options: dict
                  progress) -> list[tuple[Source, team_reading.Outcome]]:
     """What became of each file to read, in sources order: read in a pool when there are enough to pay for it."""
     todo = [src for src in sources if src.status == "read"]
-    if len(todo) >= team_reading.PARALLEL_FROM and team_reading.cores() > 1:
-        return _analyse_in_pool(sources, todo, owners, options, progress)
+    if team_reading.pays(len(todo)):
+        try:
+            return _analyse_in_pool(sources, todo, owners, options, progress)
+        except team_reading.PoolUnavailable:
+            pass
     read = _read_all(sources, progress)
     register = load_owners(owners) if owners else _shared_register(read)
     return [(src, team_reading.analysed(grids, conf, register, options)) for src, grids, conf in read]
@@ -347,7 +350,7 @@ def _analyse_all(sources: list[Source], owners: str | Path | None, options: dict
 
 def _analyse_in_pool(sources: list[Source], todo: list[Source], owners: str | Path | None, options: dict,
                      progress) -> list[tuple[Source, team_reading.Outcome]]:
-    """The pool's outcomes, with ``progress`` called once per file as it finishes (the rest first)."""
+    """The pool's outcomes, with ``progress`` called once per file as it finishes (the files not read last)."""
     given = load_owners(owners) if owners else None
     count = iter(range(1, len(sources) + 1))
 
@@ -355,10 +358,10 @@ def _analyse_in_pool(sources: list[Source], todo: list[Source], owners: str | Pa
         if progress:
             progress(next(count), len(sources), src)
 
+    outcomes = team_reading.analyse_in_pool([s.path for s in todo], given, options, lambda i: step(todo[i]))
     for src in sources:
         if src.status != "read":
             step(src)
-    outcomes = team_reading.analyse_in_pool([s.path for s in todo], given, options, lambda i: step(todo[i]))
     return list(zip(todo, outcomes))
 
 

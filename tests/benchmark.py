@@ -1,22 +1,32 @@
-"""Benchmark: ``ehxl rollup`` in place against a bare openpyxl load + save of the same file.
+"""Benchmark: ``ehxl rollup`` against what people would otherwise run, whole process, in one run.
 
-Not part of the test suite (pytest does not collect it).  Run it with
+Not part of the test suite (pytest collects only ``test_*.py``).  Run it with
 
-    python tests/benchmark.py [--rows 200 2000 20000] [--repeat 3]
+    python tests/benchmark.py [--rows 200 2000 20000] [--teams 100] [--repeat 3] [--pack-only]
+
+One plan: ``ehxl rollup`` in place against a bare openpyxl load + save of the
+same file.  The board pack: ``ehxl rollup FOLDER -o pack.xlsx`` over a folder of
+generated team workbooks (laid out differently, as teams do) against the
+pandas script a performance officer would write instead (read every file,
+find the header, concat, count actions and statuses per team, write .xlsx),
+and against ehxl forced to read in one process.
 
 Each measurement is a whole process (interpreter start, imports, read, work,
-write), timed on a fresh copy of the same generated plan, in the same run, so
-the two columns are comparable.  The best of ``--repeat`` runs is reported.
+write), on the same generated files, in the same run, so the columns are
+comparable.  The best of ``--repeat`` runs is reported, with the peak RSS of
+the largest process (ehxl's readers run in child processes of their own).
 """
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 OPENPYXL = "import sys, openpyxl; wb = openpyxl.load_workbook(sys.argv[1]); wb.save(sys.argv[1])"
@@ -63,21 +73,190 @@ def timed(cmd: list[str], repeat: int, original: Path, work: Path) -> float:
     return best
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, nargs="+", default=[200, 2000, 20000])
-    parser.add_argument("--repeat", type=int, default=3)
-    args = parser.parse_args()
+# ------------------------------------------------------------------ the board pack
+
+PANDAS = r"""
+import os, sys
+import pandas as pd
+
+FIELDS = {"ref": "ref", "no.": "ref", "action": "action", "task": "action", "owner": "owner", "lead": "owner",
+          "by whom": "owner", "deadline": "deadline", "by when": "deadline", "timescale": "deadline",
+          "status": "status", "rag": "status", "progress": "status"}
+frames = []
+for name in sorted(os.listdir(sys.argv[1])):
+    if not name.endswith(".xlsx"):
+        continue
+    raw = pd.read_excel(os.path.join(sys.argv[1], name), sheet_name=0, header=None)
+    head = next(i for i in range(len(raw)) if {str(v).strip().lower() for v in raw.iloc[i]} & {"action", "task"})
+    plan = raw.iloc[head + 1:].copy()
+    plan.columns = [FIELDS.get(str(v).strip().lower(), str(v)) for v in raw.iloc[head]]
+    plan = plan.dropna(subset=["action"])
+    plan["team"] = name[:-5]
+    frames.append(plan[["team", "ref", "action", "owner", "deadline", "status"]])
+actions = pd.concat(frames, ignore_index=True)
+counts = actions.groupby("team").agg(actions=("action", "size"))
+statuses = actions.assign(status=actions["status"].fillna("(none)")).groupby(["team", "status"]).size()
+counts.join(statuses.unstack(fill_value=0)).to_excel(sys.argv[2])
+"""
+
+EHXL_OK = (0, 1)                  # ehxl exits 1 when any team's plan has errors
+#: ehxl with every file read in the main process, as before parallel reading.
+EHXL_SERIAL = "import ehxl.team_reading as t; t.pays = lambda files: False; from ehxl.cli import main; main()"
+
+HEADERS = {"ref": ("Ref", "No."), "action": ("Action", "Task"), "owner": ("Owner", "Lead", "By whom"),
+           "deadline": ("Deadline", "By when", "Timescale"), "status": ("Status", "RAG", "Progress")}
+PEOPLE = ("Rachel Price", "Vicky Wood", "Nadia Hussain", "Sam Walsh", "RP", "VW/RP", "Fran Doyle & Nancy Meehan",
+          "Early Help management team", "Louison Ricketts – Service Manager", "CS")
+WORDS = ("Complete", "On track", "In progress", "Behind schedule", "Not started", "Green", "Amber", "Red")
+WORD_FILL = {"Complete": FILLS[0], "On track": FILLS[0], "Green": FILLS[0], "In progress": FILLS[1],
+             "Amber": FILLS[1], "Behind schedule": FILLS[2], "Red": FILLS[2], "Not started": FILLS[3]}
+
+
+def make_team(path: Path, rng, actions: int) -> None:
+    """One team's plan, laid out its own way: header words, title rows, RAG as words or as fill only."""
+    import xlsxwriter
+
+    words = {f: rng.choice(h) for f, h in HEADERS.items()}
+    style = rng.choice(("words", "words and fill", "fill only"))
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet(rng.choice(("Action plan", "Plan 2015-16", "Sheet1")))
+    bold = wb.add_format({"bold": True})
+    fills = {c: wb.add_format({"bg_color": c}) for c in FILLS}
+    dated = wb.add_format({"num_format": "dd/mm/yyyy"})
+    row = 0
+    for line in rng.sample(("Early Help Action Plan 2015-16", f"{path.stem} locality",
+                            "Updated monthly for the Early Help board"), rng.randint(0, 3)):
+        ws.write(row, 0, line, bold)
+        row += 2 if rng.random() < 0.3 else 1
+    ws.write_row(row, 0, [words["ref"], words["action"], words["owner"], words["deadline"], words["status"],
+                          "Update"], bold)
+    themes = rng.random() < 0.5
+    for i in range(actions):
+        row += 1
+        if themes and i % 25 == 0:
+            ws.write(row, 0, f"{i // 25 + 1}. Theme: workstream {i // 25 + 1}", bold)
+            row += 1
+        ws.write(row, 0, f"{i // 25 + 1}.{i % 25 + 1}")
+        ws.write(row, 1, f"Action {i} to improve early help in {path.stem}")
+        ws.write(row, 2, rng.choice(PEOPLE))
+        _deadline(ws, row, rng, dated)
+        word = rng.choice(WORDS)
+        if style == "fill only":
+            ws.write_blank(row, 4, None, fills[WORD_FILL[word]])
+        elif style == "words and fill":
+            ws.write(row, 4, word, fills[WORD_FILL[word]])
+        else:
+            ws.write(row, 4, word)
+        if rng.random() < 0.7:
+            ws.write(row, 5, "Progress update for the board " * rng.randint(1, 3))
+    wb.close()
+
+
+def _deadline(ws, row: int, rng, dated) -> None:
+    """Deadlines as teams type them: real dates, "By 1.7.15.", "30/09/2015", "March 2016"."""
+    due = date(2015, 4, 1) + timedelta(days=rng.randint(0, 540))
+    kind = rng.randrange(4)
+    if kind == 0:
+        ws.write_datetime(row, 3, datetime(due.year, due.month, due.day), dated)
+    elif kind == 1:
+        ws.write(row, 3, f"By {due.day}.{due.month}.{due.year % 100}.")
+    elif kind == 2:
+        ws.write(row, 3, f"{due:%d/%m/%Y}")
+    else:
+        ws.write(row, 3, f"{due:%B %Y}")
+
+
+def make_teams(folder: Path, teams: int, seed: int = 11) -> int:
+    """``teams`` team workbooks of 30 to 200 actions each, the same for the same seed; the number of actions."""
+    import random
+
+    rng = random.Random(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    total = 0
+    for n in range(1, teams + 1):
+        actions = rng.randint(30, 200)
+        make_team(folder / f"team {n:03}.xlsx", rng, actions)
+        total += actions
+    return total
+
+
+def run_child(cmd: list[str], ok: tuple[int, ...] = (0,)) -> tuple[float, int]:
+    """Seconds taken, and the peak RSS (MiB) of the child or of the largest of the processes it waited for."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode not in ok:
+        raise SystemExit(f"{' '.join(cmd)} exited {proc.returncode}")
+    return seconds, usage.ru_maxrss // 1024
+
+
+def best_of(cmds: list[tuple[list[str], tuple[int, ...]]], repeat: int, out: Path) -> list[tuple[float, int]]:
+    """(best seconds, peak MiB) of each (command, exit codes that mean success), taking turns so that drift in
+    the machine's speed hits all alike; each run into an empty folder: no earlier pack, no history to compare."""
+    runs: list[list[tuple[float, int]]] = [[] for _ in cmds]
+    for _ in range(repeat):
+        for (cmd, ok), seen in zip(cmds, runs):
+            shutil.rmtree(out.parent, ignore_errors=True)
+            out.parent.mkdir()
+            seen.append(run_child(cmd, ok))
+    return [(min(r[0] for r in seen), max(r[1] for r in seen)) for seen in runs]
+
+
+def check_pack(folder: Path, out: Path, actions: int) -> None:
+    """The pack read every team and every action: the timing is of the whole job."""
+    done = subprocess.run([sys.executable, "-m", "ehxl.cli", "rollup", str(folder), "-o", str(out),
+                           "--as-of", "2015-11-02", "--format", "json"], capture_output=True, text=True)
+    doc = json.loads(done.stdout)
+    read = sum(1 for f in doc["files"] if f["status"] == "read")
+    if doc["actions"]["total"] != actions or read != len(doc["files"]):
+        raise SystemExit(f"the pack read {read} of {len(doc['files'])} files, "
+                         f"{doc['actions']['total']} of {actions} actions")
+
+
+def pack_rows(sizes: list[int], repeat: int) -> None:
+    print(f"\n{'teams':>7}  {'actions':>7}  {'ehxl pack (s)':>13}  {'serial (s)':>10}  {'pandas (s)':>10}  "
+          f"{'ratio':>6}  {'RSS MiB ehxl/serial/pandas':>26}")
+    with tempfile.TemporaryDirectory() as tmp:
+        for teams in sizes:
+            folder = Path(tmp) / f"teams-{teams}"
+            actions = make_teams(folder, teams)
+            out = Path(tmp) / "out" / "pack.xlsx"
+            out.parent.mkdir(exist_ok=True)
+            check_pack(folder, out, actions)
+            args = ["rollup", str(folder), "-o", str(out), "--as-of", "2015-11-02"]
+            (t_ehxl, m_ehxl), (t_serial, m_serial), (t_pandas, m_pandas) = best_of(
+                [([sys.executable, "-m", "ehxl.cli", *args], EHXL_OK),
+                 ([sys.executable, "-c", EHXL_SERIAL, *args], EHXL_OK),
+                 ([sys.executable, "-c", PANDAS, str(folder), str(out)], (0,))], repeat, out)
+            print(f"{teams:>7}  {actions:>7}  {t_ehxl:>13.2f}  {t_serial:>10.2f}  {t_pandas:>10.2f}  "
+                  f"{t_ehxl / t_pandas:>6.2f}  {f'{m_ehxl}/{m_serial}/{m_pandas}':>26}")
+
+
+def plan_rows(sizes: list[int], repeat: int) -> None:
     ehxl = [sys.executable, "-m", "ehxl.cli", "rollup", "--as-of", "2016-06-30"]
     print(f"{'rows':>7}  {'ehxl rollup (s)':>16}  {'openpyxl load+save (s)':>23}  {'ratio':>6}")
     with tempfile.TemporaryDirectory() as tmp:
-        for rows in args.rows:
+        for rows in sizes:
             original = Path(tmp) / f"plan-{rows}.xlsx"
             make_plan(original, rows)
             work = Path(tmp) / "work.xlsx"
-            t_ehxl = timed([*ehxl, str(work)], args.repeat, original, work)
-            t_bare = timed([sys.executable, "-c", OPENPYXL, str(work)], args.repeat, original, work)
+            t_ehxl = timed([*ehxl, str(work)], repeat, original, work)
+            t_bare = timed([sys.executable, "-c", OPENPYXL, str(work)], repeat, original, work)
             print(f"{rows:>7}  {t_ehxl:>16.2f}  {t_bare:>23.2f}  {t_ehxl / t_bare:>6.2f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, nargs="+", default=[200, 2000, 20000])
+    parser.add_argument("--teams", type=int, nargs="+", default=[100], help="team workbooks in the board pack")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--pack-only", action="store_true", help="only the board-pack rows")
+    args = parser.parse_args()
+    if not args.pack_only:
+        plan_rows(args.rows, args.repeat)
+    pack_rows(args.teams, args.repeat)
 
 
 if __name__ == "__main__":

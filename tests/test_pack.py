@@ -581,3 +581,98 @@ def test_a_teams_own_areas_stay_apart_in_the_maturity_grid():
                           for t, v in row["teams"].items()} for row in maturity_grid([east, west])}
     assert grid == {"Service delivery": {"East": (3, 3, False), "West": (2, None, False)},
                     "Integrated service delivery": {"East": (2, 1, True), "West": None}}
+
+
+# ------------------------------------------------------------------ team files read in parallel
+
+def _team_folder(tmp_path: Path) -> Path:
+    """Ten generated team workbooks laid out differently, north's plan (whose Owners sheet every team is
+    checked against) and a file cut short."""
+    from benchmark import make_teams
+
+    teams = tmp_path / "teams"
+    make_teams(teams, 10)
+    north = derby_like_plan(teams / "north.xlsx")
+    (teams / "east.xlsx").write_bytes(north.read_bytes()[:900])
+    return teams
+
+
+def _owners_then_damage(path: Path) -> Path:
+    """A workbook whose Owners sheet reads but whose plan sheet is garbled: its owners must not count."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.title = "Plan"
+    wb.active.append(["Ref", "Action", "Owner", "Deadline"])
+    owners = wb.create_sheet("Owners")
+    owners.append(["Name", "Initials"])
+    owners.append(["Zed Zebra", "RP"])                   # would claim north's "RP" before Rachel Price
+    wb.save(path)
+    with zipfile.ZipFile(path) as zf:
+        parts = {n: zf.read(n) for n in zf.namelist()}
+    parts["xl/worksheets/sheet1.xml"] = b"<worksheet><sheetData><row r=1><c"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in parts.items():
+            zf.writestr(name, data)
+    return path
+
+
+def _pack_by(folder: Path, out: Path, monkeypatch, *, parallel: bool, start: str | None = None) -> tuple:
+    """The pack's JSON (paths of its own left out), its cells, the progress calls and the pool's rounds."""
+    import openpyxl
+    from ehxl import team_reading
+
+    monkeypatch.setattr(team_reading, "pays", lambda files: parallel)
+    monkeypatch.setattr(team_reading, "START_METHOD", start)
+    rounds, analyse = [], team_reading._analyse
+    monkeypatch.setattr(team_reading, "_analyse", lambda *a: rounds.append(1) or analyse(*a))
+    calls = []
+    out.parent.mkdir()
+    result = api.rollup_pack([folder], out, as_of=AS_OF, progress=lambda d, n, src: calls.append((d, n, src.file)))
+    doc = {k: v for k, v in result.json().items() if k not in ("file", "written", "history")}
+    wb = openpyxl.load_workbook(out)
+    cells = {ws.title: [[c.value for c in row] for row in ws.iter_rows()] for ws in wb.worksheets}
+    return doc, cells, calls, len(rounds)
+
+
+@pytest.mark.parametrize("start", [None, "spawn"])
+def test_reading_in_parallel_gives_exactly_the_serial_pack(tmp_path: Path, monkeypatch, start):
+    folder = _team_folder(tmp_path)
+    serial = _pack_by(folder, tmp_path / "serial" / "pack.xlsx", monkeypatch, parallel=False)
+    parallel = _pack_by(folder, tmp_path / "parallel" / "pack.xlsx", monkeypatch, parallel=True, start=start)
+    assert (serial[3], parallel[3]) == (0, 1)                         # the pool did the reading, in one round
+    assert parallel[0] == serial[0]
+    assert parallel[1] == serial[1]
+    files = {Path(f["file"]).name: f["status"] for f in parallel[0]["files"]}
+    assert len(files) == 12 and [n for n, s in files.items() if s == "refused"] == ["east.xlsx"]
+    refused = [f for f in parallel[0]["findings"] if f["rule"] == "file-refused"]
+    assert len(refused) == 1 and "is damaged" in refused[0]["message"]
+    assert [c[:2] for c in parallel[2]] == [(i, 12) for i in range(1, 13)]   # once per file, in finishing order
+    assert sorted(c[2] for c in parallel[2]) == sorted(c[2] for c in serial[2])
+    # the register is north's Owners sheet, applied to every team whichever process read it
+    assert any(f["rule"] == "owner-unknown" and f["team"] == "team 001" for f in parallel[0]["findings"])
+
+
+def test_owners_of_a_file_that_fails_to_read_are_not_applied_in_parallel_either(tmp_path: Path, monkeypatch):
+    folder = _team_folder(tmp_path)
+    _owners_then_damage(folder / "damaged owners.xlsx")
+    serial = _pack_by(folder, tmp_path / "serial" / "pack.xlsx", monkeypatch, parallel=False)
+    parallel = _pack_by(folder, tmp_path / "parallel" / "pack.xlsx", monkeypatch, parallel=True)
+    assert parallel[3] == 2                                          # the guessed register was wrong: read again
+    assert parallel[0] == serial[0] and parallel[1] == serial[1]
+    assert {Path(f["file"]).name for f in parallel[0]["files"] if f["status"] == "refused"} == \
+        {"east.xlsx", "damaged owners.xlsx"}
+    assert len(parallel[2]) == 13
+
+
+def test_without_worker_processes_the_files_are_read_here(tmp_path: Path, monkeypatch):
+    import concurrent.futures
+
+    folder = _team_folder(tmp_path)
+    serial = _pack_by(folder, tmp_path / "serial" / "pack.xlsx", monkeypatch, parallel=False)
+
+    def no_processes(*args, **kw):
+        raise OSError("no semaphores here")
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", no_processes)
+    fallback = _pack_by(folder, tmp_path / "fallback" / "pack.xlsx", monkeypatch, parallel=True)
+    assert fallback[0] == serial[0] and fallback[2] == serial[2]

@@ -1,0 +1,193 @@
+"""Rendering one of ehxl's board sheets: a :class:`ehxl.report.SheetSpec` as a worksheet part.
+
+The part is rendered whole, deterministically, with its children in the order
+Excel's schema requires.  Text is always an inline string, never a formula, so
+"=1+1" from a staff cell stays text; dates become serials in the workbook's
+own date system.  Styles come in as cellXfs indexes from ``xf`` (see
+:meth:`ehxl.styles.Styles.named`); relationship ids from the caller.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import fractions
+import math
+import re
+from typing import Callable
+from urllib.parse import quote
+
+from .grid import a1
+from .parts import DECLARATION, MAIN_NS, R_NS, escape_xml
+from .report import SheetSpec, date_format, is_url, row_lines
+
+#: Excel's limit on the characters in one cell.
+MAX_TEXT = 32_767
+#: Excel refuses a header or footer longer than this.
+MAX_HEADER = 255
+
+_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_EXCEL_ESCAPE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
+
+
+def clean_text(text: str, limit: int = MAX_TEXT) -> str:
+    """Text as Excel will show it: XML-illegal characters removed, capped at ``limit``.
+
+    A literal ``_x0041_`` would be read by Excel as an escaped character, so its
+    underscore is itself escaped (``_x005F_``).
+    """
+    text = _ILLEGAL_XML.sub("", text)[:limit]
+    return _EXCEL_ESCAPE.sub(r"_x005F_\1", text)
+
+
+def _serial(value: dt.date | dt.datetime, date1904: bool) -> float | None:
+    """Excel's serial number for a date (None before 1900, which Excel cannot show)."""
+    if isinstance(value, dt.datetime):
+        value = value.replace(tzinfo=None)
+        moment = value
+    else:
+        moment = dt.datetime(value.year, value.month, value.day)
+    epoch = dt.datetime(1904, 1, 1) if date1904 else dt.datetime(1899, 12, 30)
+    if moment < (epoch if date1904 else dt.datetime(1900, 1, 1)):
+        return None
+    delta = moment - epoch
+    serial = delta.days + (delta.seconds + delta.microseconds / 1e6) / 86400
+    if not date1904 and moment < dt.datetime(1900, 3, 1):
+        serial -= 1   # Excel counts a 29 Feb 1900 that never was
+    return serial
+
+
+def number_text(value: float | int) -> str:
+    """A number as a ``<v>`` holds it: whole floats without their ``.0``."""
+    if isinstance(value, int):
+        return str(value)
+    text = repr(float(value))
+    return text[:-2] if text.endswith(".0") else text
+
+
+def url_links(spec: SheetSpec) -> list[tuple[str, str]]:
+    """(cell, URL) of each link that leaves the workbook: these need a relationship.
+
+    A link into another workbook (a board pack's link to a team's cell) has the
+    file, relative to this one, as its target and the cell as its location.
+    """
+    return [(a1(r, c), _file_target(cell.target) if cell.target else cell.link)
+            for r, row in enumerate(spec.rows, start=1) for c, cell in enumerate(row, start=1)
+            if cell is not None and cell.link and (cell.target or is_url(cell.link))]
+
+
+def _file_target(path: str) -> str:
+    """A relative file path as a relationship target: a URI, so spaces and the like are %-escaped."""
+    return quote(path, safe="/()'!,;=&~-._:")
+
+
+def _cell_xml(ref: str, value: object, style: str, xf: Callable[[str, str | None], int],
+              date1904: bool) -> str:
+    """One ``<c>``: text inline (never a formula), numbers, dates as serials, booleans."""
+    if isinstance(value, bool):
+        return f'<c r="{ref}" s="{xf(style, None)}" t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, (decimal.Decimal, fractions.Fraction)):
+        value = float(value)
+    if isinstance(value, (int, float)):
+        if isinstance(value, float) and not math.isfinite(value):
+            return f'<c r="{ref}" s="{xf(style, None)}" t="e"><v>#NUM!</v></c>'
+        return f'<c r="{ref}" s="{xf(style, None)}"><v>{number_text(value)}</v></c>'
+    if isinstance(value, dt.time):
+        seconds = value.hour * 3600 + value.minute * 60 + value.second + value.microsecond / 1e6
+        return f'<c r="{ref}" s="{xf(style, date_format(value, style))}"><v>{number_text(seconds / 86400)}</v></c>'
+    if isinstance(value, dt.date):
+        serial = _serial(value, date1904)
+        if serial is not None:
+            return f'<c r="{ref}" s="{xf(style, date_format(value, style))}"><v>{number_text(serial)}</v></c>'
+        value = value.isoformat()
+    text = "" if value is None else clean_text(str(value))
+    if not text:                                  # an empty string is an empty cell, as in Excel
+        return f'<c r="{ref}" s="{xf(style, None)}"/>'
+    space = ' xml:space="preserve"' if text != text.strip() else ""
+    return f'<c r="{ref}" s="{xf(style, None)}" t="inlineStr"><is><t{space}>{escape_xml(text)}</t></is></c>'
+
+
+def _header_text(page_header: str) -> str:
+    """A centred page header; ``&`` doubled (a lone one starts a header code), within Excel's 255 characters."""
+    text = clean_text(page_header, MAX_HEADER).replace("&", "&&")
+    text = text[:MAX_HEADER - 2]
+    if (len(text) - len(text.rstrip("&"))) % 2:
+        text = text[:-1]
+    return "&C" + text
+
+
+def render_sheet(spec: SheetSpec, xf: Callable[[str, str | None], int], *, date1904: bool = False,
+                 drawing_rid: str | None = None, link_rids: dict[str, str] | None = None,
+                 legacy_rid: str | None = None, code_name: str | None = None) -> bytes:
+    """The worksheet part for ``spec``, children in the order Excel's schema requires.
+
+    ``link_rids`` gives the relationship id of each cell whose link is a URL;
+    ``legacy_rid`` that of the VML drawing holding ehxl's buttons, and
+    ``code_name`` the sheet's VBA name, both kept when a sheet is refreshed.
+    """
+    link_rids = link_rids or {}
+    rows_xml: list[str] = []
+    links: list[tuple[str, str, str, str | None]] = []   # (cell, location or url, display, other workbook)
+    max_row = max_col = 0
+    for r, row in enumerate(spec.rows, start=1):
+        cells = []
+        for c, cell in enumerate(row, start=1):
+            if cell is None:
+                continue
+            ref = a1(r, c)
+            cells.append(_cell_xml(ref, cell.value, cell.style, xf, date1904))
+            max_row, max_col = max(max_row, r), max(max_col, c)
+            if cell.link:
+                links.append((ref, cell.link, clean_text(str(cell.value if cell.value is not None else ""), 255),
+                              cell.target))
+        if cells:
+            lines = row_lines(spec, row)
+            height = f' ht="{min(409, 15 * lines)}" customHeight="1"' if lines > 1 else ""
+            rows_xml.append(f'<row r="{r}"{height}>{"".join(cells)}</row>')
+    out = [f'<worksheet xmlns="{MAIN_NS}" xmlns:r="{R_NS}">']
+    sheet_pr = ""
+    if spec.tab_colour:
+        sheet_pr += f'<tabColor rgb="FF{spec.tab_colour.upper().lstrip("#")[-6:]}"/>'
+    if spec.fit_to_width:
+        sheet_pr += '<pageSetUpPr fitToPage="1"/>'
+    code = f' codeName="{escape_xml(code_name)}"' if code_name else ""
+    if sheet_pr or code:
+        out.append(f"<sheetPr{code}>{sheet_pr}</sheetPr>" if sheet_pr else f"<sheetPr{code}/>")
+    out.append(f'<dimension ref="{"A1" if not max_row else "A1:" + a1(max_row, max_col)}"/>')
+    view = '<sheetView workbookViewId="0">'
+    if spec.freeze_row and spec.freeze_row > 1:
+        top = f"A{spec.freeze_row}"
+        view += (f'<pane ySplit="{spec.freeze_row - 1}" topLeftCell="{top}" activePane="bottomLeft" '
+                 f'state="frozen"/><selection pane="bottomLeft" activeCell="{top}" sqref="{top}"/>')
+    out.append(f"<sheetViews>{view}</sheetView></sheetViews>")
+    out.append('<sheetFormatPr defaultRowHeight="15"/>')
+    if spec.widths:
+        cols = "".join(f'<col min="{c}" max="{c}" width="{number_text(min(255.0, max(0.0, float(w))))}" '
+                       f'customWidth="1"/>' for c, w in sorted(spec.widths.items()))
+        out.append(f"<cols>{cols}</cols>")
+    out.append(f"<sheetData>{''.join(rows_xml)}</sheetData>" if rows_xml else "<sheetData/>")
+    if spec.autofilter:
+        out.append(f'<autoFilter ref="{escape_xml(spec.autofilter.replace("$", ""))}"/>')
+    if links:
+        items = []
+        for ref, target, display, other_file in links:
+            if other_file:
+                items.append(f'<hyperlink ref="{ref}" r:id="{link_rids[ref]}" '
+                             f'location="{escape_xml(target.lstrip("#"))}" display="{escape_xml(display)}"/>')
+            elif is_url(target):
+                items.append(f'<hyperlink ref="{ref}" r:id="{link_rids[ref]}" display="{escape_xml(display)}"/>')
+            else:
+                items.append(f'<hyperlink ref="{ref}" location="{escape_xml(target.lstrip("#"))}" '
+                             f'display="{escape_xml(display)}"/>')
+        out.append(f"<hyperlinks>{''.join(items)}</hyperlinks>")
+    out.append('<printOptions horizontalCentered="1"/>')
+    out.append('<pageMargins left="0.5" right="0.5" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>')
+    fit = ' fitToWidth="1" fitToHeight="0"' if spec.fit_to_width else ""
+    out.append(f'<pageSetup paperSize="9" orientation="{"landscape" if spec.landscape else "portrait"}"{fit}/>')
+    header = f"<oddHeader>{escape_xml(_header_text(spec.page_header))}</oddHeader>" if spec.page_header else ""
+    out.append(f"<headerFooter>{header}<oddFooter>&amp;CPage &amp;P of &amp;N</oddFooter></headerFooter>")
+    if drawing_rid:
+        out.append(f'<drawing r:id="{drawing_rid}"/>')
+    if legacy_rid:
+        out.append(f'<legacyDrawing r:id="{legacy_rid}"/>')
+    out.append("</worksheet>")
+    return DECLARATION + "".join(out).encode("utf-8")

@@ -1,0 +1,221 @@
+"""Reading a board pack's team workbooks, in this process or across the machine's cores.
+
+A city's pack is a hundred workbooks, each read and analysed on its own, so
+the work splits cleanly over a process pool.  Two things keep the parallel
+path giving exactly what the serial one gives:
+
+* The owner register shared by every team comes from the Owners sheets of
+  *all* the files, which is known only once every file is read.  The pool
+  first guesses it from the Owners sheets alone (a cheap read), analyses every
+  file against the guess, and checks the guess against the Owners sheets the
+  full reads found; when a file failed the full read (so its owners do not
+  count) the files are analysed again with the right register.
+* Workers send back plain outcomes, never an exception (``EhxlError`` takes a
+  keyword-only ``path`` and does not survive unpickling), and results are put
+  back in the files' order whatever order the workers finish in.
+
+The workers are module-level functions with picklable arguments, so the pool
+works under every start method ("spawn" on Windows and macOS, where each worker
+imports ehxl afresh).
+"""
+from __future__ import annotations
+
+import copyreg
+import io
+import os
+import pickle
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Callable, Mapping, Sequence
+
+from . import engine
+from .analysis import Analysis
+from .config import Config, toml_config
+from .errors import EhxlError
+from .grid import SheetGrid
+from .owners import Owner, OwnerRegister
+from .package import Package
+from .workbook_reading import read_workbook
+from .workbook_writing import OWNED_STATE_SHEET, WorkbookWriter
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
+
+#: Files from which a pool pays for itself, by how its workers start.  Measured on 4 December 2026 on a
+#: 2-core machine, whole ``ehxl rollup`` runs over team files of 30-200 actions: with "fork" (Linux's default
+#: before Python 3.14) 6 files took the same either way and 8 were faster in the pool; with "spawn" (Windows,
+#: macOS), where every worker imports ehxl first, 32 took the same either way and 48 were faster.
+FORK_FROM = 8
+SPAWN_FROM = 32
+#: None: the platform's default start method; tests set "spawn" to check what Windows and macOS do.
+START_METHOD: str | None = None
+
+
+@dataclass
+class Outcome:
+    """What became of one team file: its analysis, or why it was left out."""
+
+    analysis: Analysis | None = None
+    refused: str | None = None                           # why it could not be read
+    skipped: bool = False                                # only ehxl's own sheets: a board pack
+    people: list[Owner] = field(default_factory=list)    # its Owners sheets', for the register shared by all teams
+
+
+def team_grids(path: Path) -> list[SheetGrid]:
+    """The staff's sheets of one file; none (but no error) when it holds only ehxl's sheets, as a pack does."""
+    pkg = Package.open(path)
+    if pkg.strict:
+        raise EhxlError("is saved as Strict Open XML, which ehxl does not read yet; in Excel use File > Save As > "
+                        "Excel Workbook (.xlsx) and run ehxl again.", path=path)
+    owned = WorkbookWriter(pkg).owned_sheets()
+    grids = read_workbook(path, skip=[OWNED_STATE_SHEET, *owned], package=pkg).grids
+    if not grids and not owned:
+        raise EhxlError("has no worksheets ehxl can read.", path=path)
+    return grids
+
+
+def read_team(path: Path) -> tuple[list[SheetGrid], Config | None]:
+    """One file's sheets and the settings of its folder's ehxl.toml."""
+    return team_grids(path), toml_config(path)
+
+
+def owner_people(grids: Sequence[SheetGrid]) -> list[Owner]:
+    """The people on a file's Owners sheets, in order: its share of the register applied to every team."""
+    people: list[Owner] = []
+    for grid in grids:
+        if grid.name.strip().lower() in engine.OWNER_SHEETS:
+            register, _ = engine.register_from_grid(grid)
+            people += list(register or [])
+    return people
+
+
+def analysed(grids: list[SheetGrid], conf: Config | None, register: OwnerRegister | None,
+             options: Mapping) -> Outcome:
+    """One read file analysed against the shared register (``options``: as_of, within, kinds)."""
+    if not grids:
+        return Outcome(skipped=True)
+    return Outcome(engine.analyse(grids, owners=register, config=conf, **options), people=owner_people(grids))
+
+
+def pays(files: int) -> bool:
+    """Whether reading this many files in a pool is faster than reading them here."""
+    import multiprocessing
+
+    if cores() < 2:
+        return False
+    method = START_METHOD or multiprocessing.get_start_method(allow_none=True) or \
+        multiprocessing.get_all_start_methods()[0]
+    return files >= (FORK_FROM if method == "fork" else SPAWN_FROM)
+
+
+def cores() -> int:
+    """The cores this process may use (a container or ``taskset`` may allow fewer than the machine has)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:                   # Windows, macOS
+        return os.cpu_count() or 1
+
+
+def analyse_in_pool(paths: Sequence[Path], given: OwnerRegister | None, options: Mapping,
+                    done: Callable[[int], None] | None = None) -> list[Outcome]:
+    """Every file read and analysed by a pool of processes, in ``paths`` order; ``done(i)`` as each finishes.
+
+    ``given`` is the register named on the command line; without one, the
+    register is the Owners sheets of every file that reads, as in the serial path.
+    """
+    from concurrent.futures import ProcessPoolExecutor          # here: 25 ms of imports a single file never needs
+    from concurrent.futures.process import BrokenProcessPool
+    from multiprocessing import get_context
+
+    reported = []
+
+    def report(i: int) -> None:
+        reported.append(i)
+        if done:
+            done(i)
+
+    workers = max(1, min(cores(), len(paths)))
+    try:
+        with ProcessPoolExecutor(workers, mp_context=get_context(START_METHOD)) as pool:
+            if given is not None:
+                return _analyse(pool, paths, given, options, report)
+            guess = _in_order(pool, _guess_people, paths)
+            outcomes = _analyse(pool, paths, _register(guess), options, report)
+            found = [p for o in outcomes for p in o.people]
+            if found != guess:                       # a file with an Owners sheet failed its full read
+                outcomes = _analyse(pool, paths, _register(found), options, None)
+        return outcomes
+    except (BrokenProcessPool, OSError) as exc:
+        if reported:
+            raise
+        raise PoolUnavailable(str(exc)) from exc
+
+
+class PoolUnavailable(Exception):
+    """No worker process could start (no semaphores in a sandbox, or a script run under "spawn" without
+    ``if __name__ == "__main__":``), and nothing has been reported yet: read the files in this process."""
+
+
+def _register(people: list[Owner]) -> OwnerRegister | None:
+    return OwnerRegister(people) if people else None
+
+
+def _analyse(pool: ProcessPoolExecutor, paths: Sequence[Path], register: OwnerRegister | None, options: Mapping,
+             done: Callable[[int], None] | None) -> list[Outcome]:
+    from concurrent.futures import as_completed
+
+    futures = {pool.submit(_read_and_analyse, path, register, dict(options)): i for i, path in enumerate(paths)}
+    outcomes: list[Outcome | None] = [None] * len(paths)
+    try:
+        for future in as_completed(futures):
+            outcomes[futures[future]] = pickle.loads(future.result())
+            if done:
+                done(futures[future])
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    return outcomes                                  # type: ignore[return-value]
+
+
+def _in_order(pool: ProcessPoolExecutor, fn: Callable, paths: Sequence[Path]) -> list[Owner]:
+    """``fn`` of every path in the pool, the results joined in ``paths`` order."""
+    return [p for people in pool.map(fn, paths, chunksize=max(1, len(paths) // (4 * cores()))) for p in people]
+
+
+def _read_and_analyse(path: Path, register: OwnerRegister | None, options: dict) -> bytes:
+    """The worker: one file's outcome, pickled here so that its legends' read-only mappings go too."""
+    try:
+        outcome = analysed(*read_team(path), register, options)
+    except EhxlError as exc:
+        outcome = Outcome(refused=exc.detail)
+    return _dumps(outcome)
+
+
+def _guess_people(path: Path) -> list[Owner]:
+    """The people on a file's Owners sheets, reading only those sheets: a guess that the full read checks."""
+    try:
+        pkg = Package.open(path)
+        names = [s.name for s in pkg.sheets()]
+        if not any(n.strip().lower() in engine.OWNER_SHEETS for n in names):
+            return []
+        others = [n for n in names if n.strip().lower() not in engine.OWNER_SHEETS]
+        return owner_people(read_workbook(path, skip=others, package=pkg).grids)
+    except Exception:                               # noqa: BLE001  (a wrong guess is corrected, never used)
+        return []
+
+
+def _dumps(obj: object) -> bytes:
+    buf = io.BytesIO()
+    pickler = pickle.Pickler(buf, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = {**copyreg.dispatch_table, MappingProxyType: _reduce_proxy}
+    pickler.dump(obj)
+    return buf.getvalue()
+
+
+def _reduce_proxy(proxy: MappingProxyType) -> tuple:
+    return _proxy, (dict(proxy),)
+
+
+def _proxy(items: dict) -> MappingProxyType:
+    return MappingProxyType(items)
