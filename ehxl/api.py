@@ -20,6 +20,7 @@ from . import history as history_mod
 from . import pack as pack_mod
 from . import team_reading
 from .errors import EhxlError
+from .findings import sort_key
 from .owners import OwnerRegister
 from .package import Package
 from .report import place_sheets
@@ -151,6 +152,8 @@ def rollup(path: str | Path, *, out: str | Path | None = None, backup: bool = Tr
     snapshot = changes_mod.snapshot_of(analysis, file=path.name)
     past = _Past.find(target, history, since, snapshot, read=lambda p: changes_mod.snapshot_of(
         analyse_file(p, **kw)[0], file=Path(p).name))
+    if past.changes:
+        analysis.findings = sorted(analysis.findings + [f for _, f in past.findings()], key=sort_key)
     specs = engine.board_sheets(analysis, source=path.name) + past.sheets(analysis.as_of, path.name)
     result.sheets_written, result.sheets_renamed = _put_sheets(writer, specs)
     report = writer.save(target=out, backup=backup)
@@ -182,7 +185,7 @@ class _Past:
                                               else history_mod.default_path(target))
         if path is not None:
             history_mod.check(path)
-        baseline = None
+        baseline = board_before = None
         since_date = _since_date(since)
         if since is not None and since_date is None:
             earlier = Path(since)
@@ -194,10 +197,16 @@ class _Past:
             output = _output_name(target, path)
             baseline = history_mod.baseline(path, on_or_before=since_date, output=output) if since_date else \
                 history_mod.baseline(path, before=snapshot.as_of, output=output)
+            if baseline is not None:
+                board_before = history_mod.baseline(path, before=baseline.as_of, output=output)
         past = cls(path)
         if baseline is not None:
-            past.changes = changes_mod.compare(baseline, snapshot)
+            past.changes = changes_mod.compare(baseline, snapshot, board_before)
         return past
+
+    def findings(self) -> list:
+        """(action row, finding) for what only the history shows: stale updates, deadlines moved again."""
+        return changes_mod.history_findings(self.changes)
 
     def sheets(self, as_of: date, source: str) -> list:
         return [changes_mod.changes_sheet(self.changes, as_of=as_of, source=source)] if self.changes else []
@@ -413,6 +422,9 @@ def _write_pack(pack, out: Path, *, backup: bool, history=None, since=None, read
     snapshot = changes_mod.snapshot_of_pack(pack)
     past = _Past.find(out, history, since, snapshot,
                       read=lambda p: changes_mod.snapshot_of_pack(read_pack([p], out=out, **(read_kw or {}))))
+    by_file = {(src.team, src.file): src for src in pack.sources}
+    pack.findings += [(by_file[(row["team"], row["file"])], f) for row, f in past.findings()
+                      if (row["team"], row["file"]) in by_file]
     pkg = Package.open(out if existing else template_path("board_pack.xlsx"))
     writer = WorkbookWriter(pkg)
     result = PackResult(out, pack)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from .actions import owner_names
+from .findings import Finding, warning, where
 from .report import RAG_STYLE, Cell, Chart, Series, SheetSpec, quote_sheet
 
 #: How alike two actions' texts must be (difflib's ratio, 0-1) to be taken for one action renumbered.
@@ -137,8 +138,12 @@ def _alike(a: str, b: str) -> float:
 
 # ------------------------------------------------------------------ comparing
 
-def compare(then: Snapshot, now: Snapshot) -> dict:
-    """The ``changes`` object of the roll-up JSON: headline then and now, and every table of what moved."""
+def compare(then: Snapshot, now: Snapshot, earlier: Snapshot | None = None) -> dict:
+    """The ``changes`` object of the roll-up JSON: headline then and now, and every table of what moved.
+
+    ``earlier`` is the board before ``then``, when the history has one: a
+    deadline revised at both boards is listed in ``deadlines_moved_again``.
+    """
     pairs = match(then.actions, now.actions)
     matched_then = {id(o) for o, _, _ in pairs}
     matched_now = {id(n) for _, n, _ in pairs}
@@ -159,12 +164,14 @@ def compare(then: Snapshot, now: Snapshot) -> dict:
                              if o["deadline"] and n["deadline"] and o["deadline"] != n["deadline"]],
         "owner_changes": [_moved(o, n, how, "owners") for o, n, how in pairs
                           if sorted(o["owners"]) != sorted(n["owners"])],
-        "updates_unchanged": [_row(n, how) for o, n, how in pairs
+        "updates_unchanged": [{**_row(n, how), "update": n["update"], "update_cell": n.get("update_cell")}
+                              for o, n, how in pairs
                               if n["status"] in ("red", "amber") and not n["complete"] and n["update"].strip()
                               and " ".join(n["update"].split()) == " ".join(o["update"].split())],
         "restated": restated(then.figures, now.figures),
         "maturity_moved": maturity_moved(then.figures, now.figures),
     }
+    out["deadlines_moved_again"] = moved_again(earlier, then, pairs) if earlier else []
     teams = sorted({a["team"] for a in now.actions + then.actions if a["team"]}, key=str.casefold)
     if teams:
         out["by_team"] = [{"team": t, **{k: [then.headline(t)[k], now.headline(t)[k]]
@@ -173,9 +180,54 @@ def compare(then: Snapshot, now: Snapshot) -> dict:
     return out
 
 
+def moved_again(earlier: Snapshot, then: Snapshot, pairs: list[tuple[dict, dict, str]]) -> list[dict]:
+    """The deadlines revised since ``then`` that were also revised at the board before (``earlier`` to ``then``)."""
+    revised_then = {id(t): e["deadline"] for e, t, _ in match(earlier.actions, then.actions)
+                    if e["deadline"] and t["deadline"] and e["deadline"] != t["deadline"]}
+    return [{**_deadline(o, n, how), "first": revised_then[id(o)],
+             "boards": [earlier.as_of.isoformat(), then.as_of.isoformat()]}
+            for o, n, how in pairs if id(o) in revised_then and n["deadline"] and n["deadline"] != o["deadline"]]
+
+
+def history_findings(changes: dict | None) -> list[tuple[dict, Finding]]:
+    """The findings only a history can give, each with the action row it is about (for its team and file).
+
+    ``update-stale``: a red or amber action whose update is word for word the
+    one given at the last board.  ``deadline-moved-again``: a deadline revised
+    at two boards running, which wants a new plan or an escalation, not
+    another date.
+    """
+    if not changes:
+        return []
+    since = _uk(changes["since"]["as_of"])
+    out = []
+    for r in changes["updates_unchanged"]:
+        cell = r.get("update_cell") or r["cell"]
+        out.append((r, warning("update-stale", r["sheet"], cell, r.get("row"),
+                               f"{where(r['sheet'], cell)}: {_label(r)} is {r['status']} and its update is word "
+                               f"for word the one given at the board of {since}; say what has happened since.")))
+    for r in changes.get("deadlines_moved_again", []):
+        first, middle = (_uk(b) for b in r["boards"])
+        out.append((r, warning("deadline-moved-again", r["sheet"], r["cell"], r.get("row"),
+                               f"{where(r['sheet'], r['cell'])}: {_label(r)} has had its deadline moved at two "
+                               f"boards running ({_uk(r['first'])} at the board of {first}, {_uk(r['from'])} at "
+                               f"the board of {middle}, now {_uk(r['to'])}); agree a new plan or escalate it "
+                               f"rather than set another date.")))
+    return out
+
+
+def _uk(iso: str) -> str:
+    return f"{date.fromisoformat(iso):%d/%m/%Y}"
+
+
+def _label(r: dict) -> str:
+    return f"action {r['ref']}" if r["ref"] else f"the action in row {r.get('row')}"
+
+
 def _row(a: dict, how: str | None) -> dict:
     row = {k: a[k] for k in ACTION_KEYS}
-    row.update(status=a["status"], deadline=a["deadline"], cell=a["cell"], owners=a["owners"], link=a.get("link"))
+    row.update(status=a["status"], deadline=a["deadline"], cell=a["cell"], owners=a["owners"], link=a.get("link"),
+               row=a.get("row"))
     if how:
         row["matched_by"] = how
     return row
@@ -297,11 +349,13 @@ def changes_sheet(changes: dict, *, as_of: date, source: str) -> SheetSpec:
                      Cell(None if g0 is None else g0 / 100, "pct"), Cell(None if g1 is None else g1 / 100, "pct"))
     _table(spec, "Status moved", changes["status_moves"], lambda r: (r["from"] or "none", r["to"] or "none"))
     _table(spec, "Completed since", changes["completed"], lambda r: ("", ""))
-    _table(spec, "Newly overdue", changes["newly_overdue"], lambda r: ("", r["deadline"] or ""))
+    _table(spec, "Newly overdue", changes["newly_overdue"], lambda r: ("", _uk(r["deadline"]) if r["deadline"] else ""))
     _table(spec, "New actions", changes["new"], lambda r: ("", r["status"] or "none"))
     _table(spec, "Removed actions", changes["removed"], lambda r: (r["status"] or "none", ""), link=False)
     _table(spec, "Deadlines revised", changes["deadline_changes"],
-           lambda r: (r["from"], f"{r['to']} ({r['days']:+d} days)"))
+           lambda r: (_uk(r["from"]), f"{_uk(r['to'])} ({r['days']:+d} days)"))
+    _table(spec, "Deadlines moved at two boards running", changes.get("deadlines_moved_again", []),
+           lambda r: (f"{_uk(r['first'])}, then {_uk(r['from'])}", _uk(r["to"])))
     _table(spec, "Owners changed", changes["owner_changes"],
            lambda r: (", ".join(r["from"]) or "(none)", ", ".join(r["to"]) or "(none)"))
     _table(spec, "Red or amber, update unchanged", changes["updates_unchanged"], lambda r: ("", r["status"]))
@@ -334,7 +388,7 @@ def _figures(spec: SheetSpec, changes: dict) -> None:
     spec.add_row(*[Cell(h, "header") for h in (f"KPI values restated ({len(changes['restated'])})", "Team",
                                                 "Quarter ending", "Then", "Now")])
     for r in changes["restated"]:
-        spec.add_row(Cell(r["measure"], "wrap"), Cell(r["team"] or "", "text"), Cell(r["period_end"], "text"),
+        spec.add_row(Cell(r["measure"], "wrap"), Cell(r["team"] or "", "text"), Cell(_uk(r["period_end"]), "text"),
                      Cell(r["from"], "decimal1"), Cell(r["to"], "decimal1"))
     if not changes["restated"]:
         spec.add_row(Cell("None.", "note"))

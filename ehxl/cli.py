@@ -409,10 +409,10 @@ def history_cmd(path: Path | None, fmt: str) -> None:
     for r in runs:
         j = r.json()
         pct = lambda v: "" if v is None else f"{v:.0f}%"        # noqa: E731
-        rows.append([r.as_of, r.run_at[:16].replace("T", " "), r.total, r.complete, r.overdue, pct(j["green_pct"]),
+        rows.append([f"{date.fromisoformat(r.as_of):%d/%m/%Y}", r.run_at[:16].replace("T", " "), r.total, r.complete, r.overdue, pct(j["green_pct"]),
                      pct(j["amber_pct"]), pct(j["red_pct"]), r.output])
-    _table(["As of", "Run at (UTC)", "Actions", "Complete", "Overdue", "Green", "Amber", "Red", "Output"], rows,
-           [10, 16, 7, 8, 7, 5, 5, 5, 30])
+    _table(["Board (as of)", "Run at (UTC)", "Actions", "Complete", "Overdue", "Green", "Amber", "Red", "Output"], rows,
+           [13, 16, 7, 8, 7, 5, 5, 5, 30])
 
 
 @main.group()

@@ -200,4 +200,5 @@ def to_json(analysis: Analysis, *, file: str, what: str) -> dict:
                 "due_soon": analysis.due_soon_json()}
     return {"file": file, "as_of": analysis.as_of.isoformat(), "sheets": analysis.sheet_kinds,
             "actions": analysis.summary, "maturity": analysis.maturity, "kpis": analysis.kpis,
-            "audits": analysis.audits, "errors": analysis.errors, "warnings": analysis.warnings}
+            "audits": analysis.audits, "errors": analysis.errors, "warnings": analysis.warnings,
+            "findings": [f.to_dict() for f in analysis.findings]}

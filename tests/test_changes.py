@@ -136,11 +136,11 @@ def test_the_changes_sheet_cells(two_boards):
                                       "Report to the safeguarding board", "grey", "green", "Plan!D7"]]
     assert [r[2] for r in table("New actions")] == ["2.2"]
     assert [(r[2], r[4], r[5]) for r in table("Removed actions")] == [("1.3", "Publish the local offer", "red")]
-    assert [(r[2], r[5], r[6]) for r in table("Deadlines revised")] == [("1.3", "2016-01-31",
-                                                                        "2016-03-31 (+60 days)")]
+    assert [(r[2], r[5], r[6]) for r in table("Deadlines revised")] == [("1.3", "31/01/2016",
+                                                                        "31/03/2016 (+60 days)")]
     assert [(r[2], r[5], r[6]) for r in table("Owners changed")] == [("2.1", "Rachel Price", "Sam Walsh")]
     restated = next(i for i, r in enumerate(rows) if isinstance(r[0], str) and r[0].startswith("KPI values restated"))
-    assert rows[restated + 1][:5] == ["Early Help Cases", None, "2015-09-30", 1031, 1040]
+    assert rows[restated + 1][:5] == ["Early Help Cases", None, "30/09/2015", 1031, 1040]
     link = wb["Changes"].cell(next(i for i, r in enumerate(rows) if r[0] == "plan.xlsx (matched by text)") + 1, 8)
     assert link.hyperlink.location == "'Plan'!D7"                   # 2.1's deadline cell, row 7 of the plan
 
@@ -209,8 +209,8 @@ def test_the_cli_says_what_moved_and_history_lists_the_runs(two_boards):
     res = CliRunner().invoke(main, ["history", str(path.parent / "ehxl-history.sqlite")])
     assert res.exit_code == 0
     lines = res.stdout.splitlines()
-    assert lines[0].split()[:3] == ["As", "of", "Run"]
-    assert [line.split()[0] for line in lines[2:]] == ["2015-09-30", "2016-01-15"]
+    assert lines[0].split()[:4] == ["Board", "(as", "of)", "Run"]
+    assert [line.split()[0] for line in lines[2:]] == ["30/09/2015", "15/01/2016"]
     # actions, complete, overdue, green, amber, red of each run
     assert [line.split()[3:9] for line in lines[2:]] == [["5", "1", "0", "20%", "40%", "20%"],
                                                          ["5", "2", "1", "40%", "40%", "20%"]]
@@ -218,3 +218,50 @@ def test_the_cli_says_what_moved_and_history_lists_the_runs(two_boards):
                                                "--format", "json"]).stdout)
     assert [(r["as_of"], r["total"], r["green_pct"]) for r in doc["runs"]] == [("2015-09-30", 5, 20.0),
                                                                                 ("2016-01-15", 5, 40.0)]
+
+
+def test_a_red_or_amber_update_left_as_it_was_is_update_stale(two_boards):
+    _, doc = two_boards
+    stale = [f for f in doc["findings"] if f["rule"] == "update-stale"]
+    # Board two's plan: header in row 3, 1.1 in row 4 and 1.3 (2.1 renumbered) in row 6; Update is column F.
+    # 1.1 amber "Draft with managers" and 1.3 amber "Sample drawn" are as they were; 2.2 is red but new.
+    assert [(f["sheet"], f["cell"], f["row"], f["severity"]) for f in stale] == [
+        ("Plan", "F4", 4, "warning"), ("Plan", "F6", 6, "warning")]
+    assert stale[0]["message"] == ("'Plan'!F4: action 1.1 is amber and its update is word for word the one "
+                                   "given at the board of 30/09/2015; say what has happened since.")
+
+
+BOARD_THREE = [
+    ("1.1", "Refresh the early help offer", "Rachel Price", "30/04/2016", "In progress", "Consulting families"),
+    ("1.2", "Train staff in family assessments", "Sam Walsh", "30/11/2015", "Complete", "Done in June"),
+    ("1.3", "Audit cases open in 2014-15", "Vicky Wood", "30/06/2016", "In progress", "Half the sample read"),
+    ("2.1", "Report to the safeguarding board", "Sam Walsh", "31/03/2016", "Complete", "Reported in December"),
+    ("2.2", "Recruit two family workers", "Nadia Hussain", "31/05/2016", "Behind schedule", "One post filled"),
+]
+
+
+def test_a_deadline_revised_at_two_boards_running_is_deadline_moved_again(two_boards):
+    import openpyxl
+
+    path, _ = two_boards
+    plan(path, BOARD_THREE, {date(2015, 9, 30): 1040, date(2015, 12, 31): 1014})
+    doc = api.rollup(path, as_of=date(2016, 4, 15), backup=False).json("rollup")
+    ch = doc["changes"]
+    # Revised since 15/01/2016: 1.1 (31/10/15 -> 30/04/16, 182 days), 1.3 (31/03/16 -> 30/06/16, 91 days),
+    # 2.2 (29/02/16 -> 31/05/16, 92 days).  Only 1.3 was revised at the board before too (31/01/16 -> 31/03/16).
+    assert [(r["ref"], r["days"]) for r in ch["deadline_changes"]] == [("1.1", 182), ("1.3", 91), ("2.2", 92)]
+    assert [(r["ref"], r["first"], r["from"], r["to"], r["boards"]) for r in ch["deadlines_moved_again"]] == [
+        ("1.3", "2016-01-31", "2016-03-31", "2016-06-30", ["2015-09-30", "2016-01-15"])]
+    again = [f for f in doc["findings"] if f["rule"] == "deadline-moved-again"]
+    assert [(f["sheet"], f["cell"], f["severity"]) for f in again] == [("Plan", "D6", "warning")]
+    assert again[0]["message"] == (
+        "'Plan'!D6: action 1.3 has had its deadline moved at two boards running (31/01/2016 at the board of "
+        "30/09/2015, 31/03/2016 at the board of 15/01/2016, now 30/06/2016); agree a new plan or escalate it "
+        "rather than set another date.")
+    assert not [f for f in doc["findings"] if f["rule"] == "update-stale"]   # every update was rewritten
+    rows = [[c.value for c in row] for row in openpyxl.load_workbook(path)["Changes"].iter_rows()]
+    start = next(i for i, r in enumerate(rows) if r[0] == "Deadlines moved at two boards running (1)")
+    assert rows[start + 1][:8] == ["plan.xlsx", None, "1.3", "Plan", "Audit cases open in 2014-15",
+                                   "31/01/2016, then 31/03/2016", "30/06/2016", "Plan!D6"]
+    validation = [[c.value for c in row] for row in openpyxl.load_workbook(path)["Validation"].iter_rows()]
+    assert any("deadline moved at two boards running" in str(v) for r in validation for v in r)

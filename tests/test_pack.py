@@ -676,3 +676,15 @@ def test_without_worker_processes_the_files_are_read_here(tmp_path: Path, monkey
     monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", no_processes)
     fallback = _pack_by(folder, tmp_path / "fallback" / "pack.xlsx", monkeypatch, parallel=True)
     assert fallback[0] == serial[0] and fallback[2] == serial[2]
+
+
+def test_history_findings_in_a_pack_name_their_team_and_file(folder: Path, tmp_path: Path):
+    pack = tmp_path / "pack.xlsx"
+    api.rollup_pack([folder], pack, as_of=date(2015, 10, 15), backup=False)
+    doc = api.rollup_pack([folder], pack, as_of=AS_OF, backup=False).json()
+    stale = [(f["team"], f["file"], f["cell"]) for f in doc["findings"]
+             if f["rule"] == "update-stale" and f["team"] == "South locality"]
+    # South (header row 4, No. in A): S1 "In progress" (amber, row 5) and S3 "Behind schedule" (red, row 7)
+    # keep their Comments (column F) from the board of 15 Oct; S2 is complete, S4 has no comment.
+    south = str(folder / "south.xlsx")                                # as given: the folder was given whole
+    assert stale == [("South locality", south, "F5"), ("South locality", south, "F7")]
