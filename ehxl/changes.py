@@ -358,19 +358,22 @@ def changes_sheet(changes: dict, *, as_of: date, source: str) -> SheetSpec:
            lambda r: (f"{_uk(r['first'])}, then {_uk(r['from'])}", _uk(r["to"])))
     _table(spec, "Owners changed", changes["owner_changes"],
            lambda r: (", ".join(r["from"]) or "(none)", ", ".join(r["to"]) or "(none)"))
-    _table(spec, "Red or amber, update unchanged", changes["updates_unchanged"], lambda r: ("", r["status"]))
+    _table(spec, "Red or amber, update unchanged", changes["updates_unchanged"], lambda r: (r["update"], r["status"]),
+           cell="update_cell")
     _figures(spec, changes)
     return spec
 
 
-def _table(spec: SheetSpec, title: str, rows: list[dict], then_now, *, link: bool = True) -> None:
+def _table(spec: SheetSpec, title: str, rows: list[dict], then_now, *, link: bool = True, cell: str = "cell") -> None:
+    """One kind of change: a header naming how many, then a row each with a link to the cell (``cell``'s key)."""
     spec.blank()
     spec.add_row(*[Cell(h, "header") for h in (f"{title} ({len(rows)})", "Team", "Ref", "Sheet", "Action",
                                                 "Then", "Now", "Go to")])
     for r in rows:
         then, now = then_now(r)
-        place = f"{quote_sheet(r['sheet'])}!{r['cell']}"
-        go = Cell(f"{r['sheet']}!{r['cell']}", "link", place, target=r.get("link")) if link else Cell("", "text")
+        at = r.get(cell) or r["cell"]
+        place = f"{quote_sheet(r['sheet'])}!{at}"
+        go = Cell(f"{r['sheet']}!{at}", "link", place, target=r.get("link")) if link else Cell("", "text")
         how = " (matched by text)" if r.get("matched_by") == "text" else ""
         spec.add_row(Cell(r["file"] + how, "wrap"), Cell(r["team"] or "", "text"), Cell(r["ref"], "text"),
                      Cell(r["sheet"], "text"), Cell(r["action"], "wrap"), Cell(then, _look(then)),

@@ -108,41 +108,75 @@ def test_every_kind_of_change_with_renumbered_actions_matched_by_text(two_boards
 
 
 def test_the_changes_sheet_cells(two_boards):
+    """Every cell of the Changes sheet, worked out from the two boards in the module docstring.
+
+    Board two's rows: header in row 3, then 1.1 row 4, 1.2 row 5, 1.3 row 6, 2.1 row 7, 2.2 row 8;
+    Deadline is column D, Update column F.  Then: green 1.2; amber 1.1, 2.1; red 1.3; grey 2.2 (of 5).
+    Now: green 1.2, 2.1; amber 1.1, 1.3; red 2.2 (new).
+    """
     import openpyxl
 
     path, _ = two_boards
     wb = openpyxl.load_workbook(path)
-    rows = [[c.value for c in row] for row in wb["Changes"].iter_rows()]
-    assert rows[0][0] == "What changed since the board of 30 September 2015"
-    head = next(i for i, r in enumerate(rows) if r[0] == "Headline")
-    assert rows[head][:4] == ["Headline", "30/09/2015", "15/01/2016", "Change"]
-    assert [r[:4] for r in rows[head + 1:head + 4]] == [["Actions", 5, 5, 0], ["Complete", 1, 2, 1],
-                                                        ["Overdue", 0, 1, 1]]
-    green = rows[head + 4]
-    assert green[0] == "Green (share)" and green[1:4] == [pytest.approx(0.2), pytest.approx(0.4), pytest.approx(0.2)]
-    assert rows[head + 7][0] == ("Green rose from 20% to 40% of 5 actions: 1 moved from grey to green, "
-                                 "1 new action is not yet green.")
-
-    def table(title: str) -> list[list]:
-        start = next(i for i, r in enumerate(rows) if isinstance(r[0], str) and r[0].startswith(title + " ("))
-        out = []
-        for r in rows[start + 1:]:
-            if r[0] is None or r[0] == "None.":
-                break
-            out.append(r[:8])
-        return out
-
-    assert table("Status moved") == [["plan.xlsx (matched by text)", None, "2.1", "Plan",
-                                      "Report to the safeguarding board", "grey", "green", "Plan!D7"]]
-    assert [r[2] for r in table("New actions")] == ["2.2"]
-    assert [(r[2], r[4], r[5]) for r in table("Removed actions")] == [("1.3", "Publish the local offer", "red")]
-    assert [(r[2], r[5], r[6]) for r in table("Deadlines revised")] == [("1.3", "31/01/2016",
-                                                                        "31/03/2016 (+60 days)")]
-    assert [(r[2], r[5], r[6]) for r in table("Owners changed")] == [("2.1", "Rachel Price", "Sam Walsh")]
-    restated = next(i for i, r in enumerate(rows) if isinstance(r[0], str) and r[0].startswith("KPI values restated"))
-    assert rows[restated + 1][:5] == ["Early Help Cases", None, "30/09/2015", 1031, 1040]
-    link = wb["Changes"].cell(next(i for i, r in enumerate(rows) if r[0] == "plan.xlsx (matched by text)") + 1, 8)
+    rows = []
+    for row in wb["Changes"].iter_rows():
+        values = [c.value for c in row]
+        while values and values[-1] is None:
+            values.pop()
+        rows.append(values)
+    heads = ["Team", "Ref", "Sheet", "Action", "Then", "Now", "Go to"]
+    by_text, plan = "plan.xlsx (matched by text)", "plan.xlsx"
+    assert rows == [
+        ["What changed since the board of 30 September 2015"],
+        ["As of 15 January 2016 · plan.xlsx · prepared by ehxl"],
+        [],
+        ["Headline", "30/09/2015", "15/01/2016", "Change"],
+        ["Actions", 5, 5, 0],
+        ["Complete", 1, 2, 1],
+        ["Overdue", 0, 1, 1],
+        ["Green (share)", pytest.approx(0.2), pytest.approx(0.4), pytest.approx(0.2)],
+        ["Amber (share)", pytest.approx(0.4), pytest.approx(0.4), 0],
+        ["Red (share)", pytest.approx(0.2), pytest.approx(0.2), 0],
+        ["Green rose from 20% to 40% of 5 actions: 1 moved from grey to green, 1 new action is not yet green."],
+        [],
+        ["Status moved (1)", *heads],
+        [by_text, None, "2.1", "Plan", "Report to the safeguarding board", "grey", "green", "Plan!D7"],
+        [],
+        ["Completed since (1)", *heads],
+        [by_text, None, "2.1", "Plan", "Report to the safeguarding board", None, None, "Plan!D7"],
+        [],
+        ["Newly overdue (1)", *heads],
+        [plan, None, "1.1", "Plan", "Refresh the early help offer", None, "31/10/2015", "Plan!D4"],
+        [],
+        ["New actions (1)", *heads],
+        [plan, None, "2.2", "Plan", "Recruit two family workers", None, "red", "Plan!D8"],
+        [],
+        ["Removed actions (1)", *heads],
+        [plan, None, "1.3", "Plan", "Publish the local offer", "red"],          # gone: nothing to link to
+        [],
+        ["Deadlines revised (1)", *heads],
+        [by_text, None, "1.3", "Plan", "Audit cases open in 2014-15", "31/01/2016", "31/03/2016 (+60 days)",
+         "Plan!D6"],
+        [],
+        ["Deadlines moved at two boards running (0)", *heads],
+        ["None."],
+        [],
+        ["Owners changed (1)", *heads],
+        [by_text, None, "2.1", "Plan", "Report to the safeguarding board", "Rachel Price", "Sam Walsh", "Plan!D7"],
+        [],
+        ["Red or amber, update unchanged (2)", *heads],
+        [plan, None, "1.1", "Plan", "Refresh the early help offer", "Draft with managers", "amber", "Plan!F4"],
+        [by_text, None, "1.3", "Plan", "Audit cases open in 2014-15", "Sample drawn", "amber", "Plan!F6"],
+        [],
+        ["KPI values restated (1)", "Team", "Quarter ending", "Then", "Now"],
+        ["Early Help Cases", None, "30/09/2015", 1031, 1040],
+        [],
+        ["Maturity levels moved (0)", "Team", "Level", "Then", "Now"],
+        ["None."],
+    ]
+    link = wb["Changes"]["H14"]
     assert link.hyperlink.location == "'Plan'!D7"                   # 2.1's deadline cell, row 7 of the plan
+    assert wb["Changes"]["H38"].hyperlink.location == "'Plan'!F4"   # 1.1's update
 
 
 def test_the_70_to_58_sentence():
