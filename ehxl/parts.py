@@ -62,13 +62,14 @@ def parse_part(data: bytes, name: str) -> etree._ElementTree:
     """Parse a part safely; no DTD, no entities, no network."""
     try:
         root = etree.fromstring(data, XML_PARSER)
-    except etree.XMLSyntaxError as exc:
-        raise WorkbookRefused(f"its part {name} is not well-formed XML ({exc}); open and save it in Excel, "
-                              "then run ehxl again.") from None
+    except etree.XMLSyntaxError:
+        raise WorkbookRefused(f"is damaged inside (its part {name} is garbled), so ehxl will not write to it. "
+                              "If Excel can still open it, save it again there and run ehxl again; otherwise "
+                              "use the last good copy.") from None
     tree = root.getroottree()
     if tree.docinfo.doctype:
-        raise WorkbookRefused(f"its part {name} declares a DTD, which ehxl never processes; "
-                              "open and save it in Excel, then run ehxl again.")
+        raise WorkbookRefused(f"holds hidden instructions of a kind Excel never writes (in its part {name}), so "
+                              "ehxl will not write to it. Open it in Excel, save it again, and run ehxl again.")
     return tree
 
 
