@@ -388,18 +388,23 @@ def build_coventry_plan(path: Path) -> None:
             ws.cell(4 + i, c, v).alignment = Alignment(wrap_text=True, vertical="top")
     for col, width in zip("ABCDEFGHI", (22, 9, 8, 40, 40, 40, 28, 16, 20)):
         ws.column_dimensions[col].width = width
+    _maturity_matrix(wb, COVENTRY_GRID)
+    wb.save(path)
+
+
+def _maturity_matrix(wb, areas) -> None:
+    """The Coventry-style grid: one row per area, its level written under the level's column."""
     grid = wb.create_sheet("Maturity matrix")
     grid["A1"] = "4 levels of progress against the matrix are: 1 Basic, 2 Early progress, " \
                  "3 Substantial progress, 4 Maturity"
     grid.append([])
     grid.append(["Progress", 1, 2, 3, 4])
     _style_header(grid, 3, 5)
-    for area, level in COVENTRY_GRID:
+    for area, level in areas:
         row = [area, None, None, None, None]
         row[level] = level
         grid.append(row)
     grid.column_dimensions["A"].width = 36
-    wb.save(path)
 
 
 # ------------------------------------------------- performance and audits
@@ -769,17 +774,7 @@ def build_east_locality(path: Path) -> None:
             ws.cell(4 + i, c, v).alignment = Alignment(wrap_text=True, vertical="top")
     for col, width in zip("ABCDEFGH", (22, 9, 8, 40, 40, 28, 16, 6)):
         ws.column_dimensions[col].width = width
-    grid = wb.create_sheet("Maturity matrix")
-    grid["A1"] = "4 levels of progress against the matrix are: 1 Basic, 2 Early progress, " \
-                 "3 Substantial progress, 4 Maturity"
-    grid.append([])
-    grid.append(["Progress", 1, 2, 3, 4])
-    _style_header(grid, 3, 5)
-    for area, level in EAST_GRID:
-        cells = [area, None, None, None, None]
-        cells[level] = level
-        grid.append(cells)
-    grid.column_dimensions["A"].width = 36
+    _maturity_matrix(wb, EAST_GRID)
     wb.save(path)
 
 
