@@ -17,10 +17,10 @@ from .config import Config, parse_as_of, toml_config  # noqa: F401  (part of the
 from . import changes as changes_mod
 from . import engine
 from . import history as history_mod
+from .baseline import Past
 from . import pack as pack_mod
 from . import team_reading
 from .errors import EhxlError
-from .findings import sort_key
 from .owners import OwnerRegister
 from .package import Package
 from .report import place_sheets
@@ -150,10 +150,9 @@ def rollup(path: str | Path, *, out: str | Path | None = None, backup: bool = Tr
     result = Result(path, analysis)
     target = Path(out) if out is not None else path
     snapshot = changes_mod.snapshot_of(analysis, file=path.name)
-    past = _Past.find(target, history, since, snapshot, read=lambda p: changes_mod.snapshot_of(
+    past = Past.find(target, history, since, snapshot, read=lambda p: changes_mod.snapshot_of(
         analyse_file(p, **kw)[0], file=Path(p).name))
-    if past.changes:
-        analysis.findings = sorted(analysis.findings + [f for _, f in past.findings()], key=sort_key)
+    analysis.findings = past.with_findings(analysis.findings)
     specs = engine.board_sheets(analysis, source=path.name) + past.sheets(analysis.as_of, path.name)
     result.sheets_written, result.sheets_renamed = _put_sheets(writer, specs)
     report = writer.save(target=out, backup=backup)
@@ -171,68 +170,6 @@ def _put_sheets(writer: WorkbookWriter, specs: list) -> tuple[list[str], dict[st
     return [names[s.name] for s in specs], {base: name for base, name in names.items() if base != name}
 
 
-@dataclass
-class _Past:
-    """The history a roll-up is compared with and recorded in, and what changed since its baseline."""
-
-    path: Path | None
-    changes: dict | None = None
-
-    @classmethod
-    def find(cls, target: Path, history: str | Path | bool | None, since, snapshot, *, read) -> "_Past":
-        """Check the history before anything is written; find the baseline; compare."""
-        path = None if history is False else (Path(history) if history not in (None, True)
-                                              else history_mod.default_path(target))
-        if path is not None:
-            history_mod.check(path)
-        baseline = board_before = None
-        since_date = _since_date(since)
-        if since is not None and since_date is None:
-            earlier = Path(since)
-            if not earlier.exists():
-                raise EhxlError("could not be found; give --since a date such as 30/06/2026, or an earlier copy "
-                                "of the workbook or folder.", path=earlier)
-            baseline = read(earlier)
-        elif path is not None:
-            output = _output_name(target, path)
-            baseline = history_mod.baseline(path, on_or_before=since_date, output=output) if since_date else \
-                history_mod.baseline(path, before=snapshot.as_of, output=output)
-            if baseline is not None:
-                board_before = history_mod.baseline(path, before=baseline.as_of, output=output)
-        past = cls(path)
-        if baseline is not None:
-            past.changes = changes_mod.compare(baseline, snapshot, board_before)
-        return past
-
-    def findings(self) -> list:
-        """(action row, finding) for what only the history shows: stale updates, deadlines moved again."""
-        return changes_mod.history_findings(self.changes)
-
-    def sheets(self, as_of: date, source: str) -> list:
-        return [changes_mod.changes_sheet(self.changes, as_of=as_of, source=source)] if self.changes else []
-
-    def trend(self, snapshot, out: Path, as_of: date) -> list:
-        """The Trend sheet, once the history holds an earlier board of this output."""
-        if self.path is None:
-            return []
-        rows = history_mod.trend(self.path, output=_output_name(out, self.path))
-        rows = [r for r in rows if r["as_of"] < as_of.isoformat()]
-        if not rows:
-            return []
-        now = history_mod.trend_row(as_of.isoformat(), snapshot.headline(), snapshot.figures)
-        return [changes_mod.trend_sheet(rows + [now], as_of=as_of, source=out.name)]
-
-    def record(self, snapshot, written: Path, kind: str, *, sources=(), findings=()) -> Path | None:
-        """Record the run, after the save: a workbook that was not saved leaves no run behind."""
-        if self.path is None:
-            return None
-        from importlib.metadata import version
-
-        history_mod.record(self.path, snapshot, output=_output_name(written, self.path), kind=kind,
-                           ehxl_version=version("ehxl"), sources=sources, findings=findings)
-        return self.path
-
-
 def history_runs(path: str | Path) -> list:
     """Every roll-up recorded in a history file, oldest first (none when the file does not exist)."""
     path = Path(path)
@@ -240,27 +177,6 @@ def history_runs(path: str | Path) -> list:
         raise EhxlError("could not be found; give the history file ehxl rollup records in "
                         "(ehxl-history.sqlite beside the workbook or pack).", path=path)
     return history_mod.runs(path)
-
-
-def _since_date(since) -> date | None:
-    if since is None or isinstance(since, date):
-        return since
-    if isinstance(since, Path):
-        return None
-    try:
-        return parse_as_of(str(since))
-    except EhxlError:
-        return None
-
-
-def _output_name(output: Path, history: Path) -> str:
-    """The output as the history names it: relative to the history's folder, so both can move together."""
-    import os
-
-    try:
-        return Path(os.path.relpath(output.resolve(), history.resolve().parent)).as_posix()
-    except ValueError:
-        return output.resolve().as_posix()
 
 
 @dataclass
@@ -420,7 +336,7 @@ def _write_pack(pack, out: Path, *, backup: bool, history=None, since=None, read
     """The pack's sheets into OUT: a new pack from ehxl's empty one, or the existing pack refreshed in place."""
     existing = out.exists()
     snapshot = changes_mod.snapshot_of_pack(pack)
-    past = _Past.find(out, history, since, snapshot,
+    past = Past.find(out, history, since, snapshot,
                       read=lambda p: changes_mod.snapshot_of_pack(read_pack([p], out=out, **(read_kw or {}))))
     by_file = {(src.team, src.file): src for src in pack.sources}
     pack.findings += [(by_file[(row["team"], row["file"])], f) for row, f in past.findings()

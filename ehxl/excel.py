@@ -13,7 +13,10 @@ borders, links back to staff rows, widths, row heights, frozen headers and
 charts.  Formatting an engine cannot do (xlwings raises NotImplementedError)
 is left out; values never are.  Status colours are read from the plan's
 status column where the engine reports fills; elsewhere the status word is
-used.
+used.  Roll up, once the workbook has been saved somewhere, compares with the
+history beside it and records the run as ``ehxl rollup`` does
+(:mod:`ehxl.baseline`), so a manager who only presses the button still gets a
+Changes sheet at the next board.
 """
 from __future__ import annotations
 
@@ -22,7 +25,9 @@ from pathlib import Path
 from typing import Any, Callable
 
 from . import config as cfg
+from . import changes as changes_mod
 from . import engine
+from .baseline import Past
 from .errors import EhxlError
 from .grid import SheetGrid, a1, split_a1
 from .report import (BORDER_COLOUR, LOOKS, Block, Chart, SheetSpec, block_address, chart_source, date_format,
@@ -350,7 +355,13 @@ def rollup(book: Any = None, as_of: date | str | None = None) -> engine.Analysis
     def job(bk):
         records = Records(bk)
         analysis = _analyse(bk, as_of, records)
-        renamed = _write(bk, engine.board_sheets(analysis, source=bk.name), records)
+        saved = Path(bk.fullname)
+        snapshot = changes_mod.snapshot_of(analysis, file=bk.name)
+        past = Past.find(saved, None, None, snapshot, read=None) if saved.is_absolute() else Past(None)
+        analysis.findings = past.with_findings(analysis.findings)
+        specs = engine.board_sheets(analysis, source=bk.name) + past.sheets(analysis.as_of, bk.name)
+        renamed = _write(bk, specs, records)
+        past.record(snapshot, saved, "workbook", findings=[f.to_dict() for f in analysis.findings])
         if renamed:
             _alert(bk, renamed_note(renamed))
         return analysis

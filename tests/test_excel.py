@@ -349,3 +349,33 @@ def test_a_workbook_with_nothing_to_report_on_gets_one_message_and_no_sheets(xw)
     actions = book.json()["actions"]
     assert [a["func"] for a in actions] == ["alert"] * 3
     assert "found no action plan" in actions[0]["args"][0] and "Nothing was changed" in actions[0]["args"][0]
+
+
+def test_roll_up_compares_with_the_history_beside_the_saved_workbook_and_records_its_run(xw, tmp_path):
+    """Board one rolled up on the command line; the plan changed as in tests/test_changes.py; board two by button."""
+    from test_changes import BOARD_ONE, BOARD_TWO, NOW, THEN, plan
+
+    path = plan(tmp_path / "plan.xlsx", BOARD_ONE, {date(2015, 6, 30): 766, date(2015, 9, 30): 1031})
+    api.rollup(path, as_of=THEN, backup=False)
+    plan(path, BOARD_TWO, {date(2015, 6, 30): 766, date(2015, 9, 30): 1040, date(2015, 12, 31): 1014})
+    book = book_from_file(xw, path)
+    book.api["book"]["name"] = str(path)              # desktop Excel gives the saved path as Book.fullname
+    analysis = excel.rollup(book, as_of=NOW)
+    assert analysis is not None
+    changes = written(book, "Changes")
+    assert changes[0][0] == "What changed since the board of 30 September 2015"
+    head = next(i for i, r in enumerate(changes) if r[0] == "Headline")
+    # then 5 actions, 1 complete, none overdue; now 5, 2 complete (1.2, 2.1), 1 overdue (1.1): tests/test_changes.py
+    assert [r[:3] for r in changes[head + 1:head + 4]] == [["Actions", 5, 5], ["Complete", 1, 2], ["Overdue", 0, 1]]
+    assert [f.cell for f in analysis.findings if f.rule == "update-stale"] == ["F4", "F6"]    # 1.1 and 1.3
+    runs = api.history_runs(tmp_path / "ehxl-history.sqlite")
+    assert [(r.as_of, r.output, r.complete) for r in runs] == [("2015-09-30", "plan.xlsx", 1),
+                                                               ("2016-01-15", "plan.xlsx", 2)]
+
+
+def test_an_unsaved_workbook_rolls_up_without_a_history(xw, tmp_path):
+    plan = derby_like_plan(tmp_path / "plan.xlsx", words=True)
+    book = book_from_file(xw, plan)                   # Book.fullname is just "plan.xlsx": never saved
+    assert excel.rollup(book, as_of=AS_OF) is not None
+    assert "Changes" not in [a["args"][1] for a in book.json()["actions"] if a["func"] == "addSheet"]
+    assert not list(tmp_path.glob("*.sqlite")) and not list(Path.cwd().glob("ehxl-history.sqlite"))

@@ -1,0 +1,109 @@
+"""The board a roll-up is compared with, and the history it is recorded in.
+
+Shared by ``ehxl rollup`` (one workbook or a board pack) and the Roll up
+button, so both find the same baseline, say the same things changed and
+record the same run.  The baseline is the latest earlier run of the same
+output in the history, the latest run on or before a date, or an earlier copy
+of the workbook or folder read afresh.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from . import changes as changes_mod
+from . import history as history_mod
+from .config import parse_as_of
+from .errors import EhxlError
+
+
+@dataclass
+class Past:
+    """The history a roll-up is compared with and recorded in, and what changed since its baseline."""
+
+    path: Path | None
+    changes: dict | None = None
+
+    @classmethod
+    def find(cls, target: Path, history: str | Path | bool | None, since, snapshot, *, read) -> "Past":
+        """Check the history before anything is written; find the baseline; compare."""
+        path = None if history is False else (Path(history) if history not in (None, True)
+                                              else history_mod.default_path(target))
+        if path is not None:
+            history_mod.check(path)
+        baseline = board_before = None
+        on_or_before = since_date(since)
+        if since is not None and on_or_before is None:
+            earlier = Path(since)
+            if not earlier.exists():
+                raise EhxlError("could not be found; give --since a date such as 30/06/2026, or an earlier copy "
+                                "of the workbook or folder.", path=earlier)
+            baseline = read(earlier)
+        elif path is not None:
+            output = output_name(target, path)
+            baseline = history_mod.baseline(path, on_or_before=on_or_before, output=output) if on_or_before else \
+                history_mod.baseline(path, before=snapshot.as_of, output=output)
+            if baseline is not None:
+                board_before = history_mod.baseline(path, before=baseline.as_of, output=output)
+        past = cls(path)
+        if baseline is not None:
+            past.changes = changes_mod.compare(baseline, snapshot, board_before)
+        return past
+
+    def with_findings(self, findings: list) -> list:
+        """``findings`` and the history's own (stale updates, deadlines moved again), in the sheets' order."""
+        from .findings import sort_key
+
+        extra = [f for _, f in self.findings()]
+        return sorted(findings + extra, key=sort_key) if extra else findings
+
+    def findings(self) -> list:
+        """(action row, finding) for what only the history shows: stale updates, deadlines moved again."""
+        return changes_mod.history_findings(self.changes)
+
+    def sheets(self, as_of: date, source: str) -> list:
+        return [changes_mod.changes_sheet(self.changes, as_of=as_of, source=source)] if self.changes else []
+
+    def trend(self, snapshot, out: Path, as_of: date) -> list:
+        """The Trend sheet, once the history holds an earlier board of this output."""
+        if self.path is None:
+            return []
+        rows = history_mod.trend(self.path, output=output_name(out, self.path))
+        rows = [r for r in rows if r["as_of"] < as_of.isoformat()]
+        if not rows:
+            return []
+        now = history_mod.trend_row(as_of.isoformat(), snapshot.headline(), snapshot.figures)
+        return [changes_mod.trend_sheet(rows + [now], as_of=as_of, source=out.name)]
+
+    def record(self, snapshot, written: Path, kind: str, *, sources=(), findings=()) -> Path | None:
+        """Record the run, after the save: a workbook that was not saved leaves no run behind."""
+        if self.path is None:
+            return None
+        from importlib.metadata import version
+
+        history_mod.record(self.path, snapshot, output=output_name(written, self.path), kind=kind,
+                           ehxl_version=version("ehxl"), sources=sources, findings=findings)
+        return self.path
+
+
+
+def since_date(since) -> date | None:
+    if since is None or isinstance(since, date):
+        return since
+    if isinstance(since, Path):
+        return None
+    try:
+        return parse_as_of(str(since))
+    except EhxlError:
+        return None
+
+
+def output_name(output: Path, history: Path) -> str:
+    """The output as the history names it: relative to the history's folder, so both can move together."""
+    import os
+
+    try:
+        return Path(os.path.relpath(output.resolve(), history.resolve().parent)).as_posix()
+    except ValueError:
+        return output.resolve().as_posix()
