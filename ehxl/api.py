@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
+from . import __version__
 from .config import Config, parse_as_of, toml_config  # noqa: F401  (part of the library's surface)
 from . import changes as changes_mod
 from . import engine
@@ -217,10 +218,8 @@ class _Past:
         """Record the run, after the save: a workbook that was not saved leaves no run behind."""
         if self.path is None:
             return None
-        from importlib.metadata import version
-
         history_mod.record(self.path, snapshot, output=_output_name(written, self.path), kind=kind,
-                           ehxl_version=version("ehxl"), sources=sources, findings=findings)
+                           ehxl_version=__version__, sources=sources, findings=findings)
         return self.path
 
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Iterable, Sequence
 
 import click
 
+from . import __version__
 from .errors import EhxlError, WorkbookOpen
 
 if TYPE_CHECKING:
@@ -84,7 +85,7 @@ def _usage(exc: click.UsageError) -> None:
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.version_option(package_name="ehxl")
+@click.version_option(version=__version__)
 def main() -> None:
     """ehxl: action plans, maturity, KPIs and case-file audits, straight from your Excel workbooks.
 

@@ -141,6 +141,13 @@ def test_help_and_version_load_no_workbook_library(args, shown):
     assert [m for m in loaded if m.split(".")[0] == "ehxl"] == START_UP
 
 
+def test_version_is_the_packages_own():
+    from ehxl import __version__
+
+    res = run("--version")
+    assert res.exit_code == 0 and res.stdout == f"ehxl, version {__version__}\n"
+
+
 def test_owner_register_from_a_csv_file(plan, tmp_path):
     owners = tmp_path / "owners.csv"
     owners.write_text("Name,Initials,Role\nRachel Price,RP,Service Manager\nXavier Young,XY,Analyst\n")
