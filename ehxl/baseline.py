@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from . import __version__
 from . import changes as changes_mod
 from . import history as history_mod
 from .config import parse_as_of
@@ -80,10 +81,8 @@ class Past:
         """Record the run, after the save: a workbook that was not saved leaves no run behind."""
         if self.path is None:
             return None
-        from importlib.metadata import version
-
         history_mod.record(self.path, snapshot, output=output_name(written, self.path), kind=kind,
-                           ehxl_version=version("ehxl"), sources=sources, findings=findings)
+                           ehxl_version=__version__, sources=sources, findings=findings)
         return self.path
 
 

@@ -3,7 +3,11 @@
 Not part of the test suite (pytest collects only ``test_*.py``).  Run it with
 
     python tests/benchmark.py [--rows 200 2000 20000] [--teams 100] [--repeat 3] [--pack-only]
+                              [--startup-only] [--startup-runs 11]
 
+Start-up: ``ehxl --help`` and ``ehxl --version`` against ``python -c pass``,
+the median of ``--startup-runs`` runs each (at least 5), taking turns; the
+difference is what ehxl adds to the interpreter's own start (aim: 60 ms).
 One plan: ``ehxl rollup`` in place against a bare openpyxl load + save of the
 same file.  The board pack: ``ehxl rollup FOLDER -o pack.xlsx`` over a folder of
 generated team workbooks (laid out differently, as teams do) against the
@@ -22,6 +26,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -247,14 +252,44 @@ def plan_rows(sizes: list[int], repeat: int) -> None:
             print(f"{rows:>7}  {t_ehxl:>16.2f}  {t_bare:>23.2f}  {t_ehxl / t_bare:>6.2f}")
 
 
+#: The console script's form: ``ehxl`` as the program name, the group called as the entry point calls it.
+EHXL_SCRIPT = "import sys; sys.argv[0] = 'ehxl'; from ehxl.cli import main; sys.exit(main())"
+
+
+def startup_row(runs: int) -> None:
+    """Whole-process medians (not the best) of the three, taking turns: start-up noise is what a person meets."""
+    cmds = {"python -c pass": [sys.executable, "-c", "pass"],
+            "ehxl --help": [sys.executable, "-c", EHXL_SCRIPT, "--help"],
+            "ehxl --version": [sys.executable, "-c", EHXL_SCRIPT, "--version"]}
+    seen: dict[str, list[float]] = {name: [] for name in cmds}
+    for _ in range(max(runs, 5)):
+        for name, cmd in cmds.items():
+            seen[name].append(run_child(cmd)[0])
+    medians = {name: statistics.median(times) * 1000 for name, times in seen.items()}
+    base = medians["python -c pass"]
+    print(f"{'start-up, median of ' + str(max(runs, 5)) + ' runs':<30}  {'ms':>6}  {'over python -c pass':>19}")
+    for name, ms in medians.items():
+        extra = "" if name == "python -c pass" else f"{ms - base:+.0f}"
+        print(f"{name:<30}  {ms:>6.0f}  {extra:>19}")
+    if sys.flags.dont_write_bytecode:
+        print("(PYTHONDONTWRITEBYTECODE is set: ehxl's modules are compiled from source on every run, "
+              "which an installed copy's are not)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, nargs="+", default=[200, 2000, 20000])
     parser.add_argument("--teams", type=int, nargs="+", default=[100], help="team workbooks in the board pack")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--pack-only", action="store_true", help="only the board-pack rows")
+    parser.add_argument("--startup-only", action="store_true", help="only the start-up row")
+    parser.add_argument("--startup-runs", type=int, default=11, help="runs of each start-up command (at least 5)")
     args = parser.parse_args()
     if not args.pack_only:
+        startup_row(args.startup_runs)
+        if args.startup_only:
+            return
+        print()
         plan_rows(args.rows, args.repeat)
     pack_rows(args.teams, args.repeat)
 

@@ -118,6 +118,36 @@ def test_help_teaches():
     assert "Example" in run("overdue", "--help").stdout
 
 
+#: What ``ehxl --help`` and ``--version`` must not load: the spreadsheet stack behind the commands.
+HEAVY = ("xlwings", "openpyxl", "pandas", "numpy", "lxml")
+#: All of ehxl they may load: the command table and the one exception it catches.
+START_UP = ["ehxl", "ehxl.cli", "ehxl.errors"]
+
+
+@pytest.mark.parametrize("args, shown", [([], ""), (["--help"], "Typical use"), (["--version"], "ehxl, version")],
+                         ids=["import", "help", "version"])
+def test_help_and_version_load_no_workbook_library(args, shown):
+    """A fresh process, as a person starts it: importing the CLI, or asking it for help or its version, loads
+    click and the command table only, never the library behind the commands."""
+    script = ("import json, sys; sys.argv[0] = 'ehxl'; import ehxl.cli\n"
+              "if sys.argv[1:]:\n    ehxl.cli.main(standalone_mode=False)\n"
+              "print(json.dumps(sorted({m.split('.')[0] if not m.startswith('ehxl') else m for m in sys.modules})),"
+              " file=sys.stderr)")
+    proc = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert shown in proc.stdout
+    loaded = json.loads(proc.stderr.strip().splitlines()[-1])
+    assert [m for m in loaded if m in HEAVY] == []
+    assert [m for m in loaded if m.split(".")[0] == "ehxl"] == START_UP
+
+
+def test_version_is_the_packages_own():
+    from ehxl import __version__
+
+    res = run("--version")
+    assert res.exit_code == 0 and res.stdout == f"ehxl, version {__version__}\n"
+
+
 def test_owner_register_from_a_csv_file(plan, tmp_path):
     owners = tmp_path / "owners.csv"
     owners.write_text("Name,Initials,Role\nRachel Price,RP,Service Manager\nXavier Young,XY,Analyst\n")

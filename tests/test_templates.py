@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ehxl import api, templates
+from ehxl import __version__, api, templates
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -105,6 +105,7 @@ def test_wheel_ships_templates_and_macros(tmp_path):
                            str(REPO)], capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-2000:]
     wheel = next(tmp_path.glob("ehxl-*.whl"))
+    assert wheel.name.startswith(f"ehxl-{__version__}-")       # pyproject.toml reads ehxl.__version__
     names = set(zipfile.ZipFile(wheel).namelist())
     for name in templates.NAMES:
         assert f"ehxl/workbook_templates/{name}" in names
