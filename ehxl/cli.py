@@ -267,18 +267,22 @@ def rollup(paths: tuple[Path, ...], as_of: str | None, out: Path | None, within:
     Several workbooks, or a folder of them (searched inside too): builds one
     board pack, OUT, with city totals and every team side by side (Summary),
     every team's overdue actions (Overdue) and problems (Validation), each
-    linked to the cell in the team's own file, and the files it was built
-    from (Sources). Team files are only read, never changed. Each file is a
+    linked to the cell in the team's own file, each KPI across teams with a
+    city total per quarter (KPIs), maturity areas by team (Maturity), audit
+    grades pooled (Audits), and the files it was built from (Sources). Team
+    files are only read, never changed. Each file is a
     team, named after the file, or as an ehxl.toml in the folder says
     ([teams] "north.xlsx" = "North locality"). A file that cannot be read is
     listed, and the pack is built from the rest (exit code 1). Run it again
     with the same OUT to refresh the pack; sheets you added to it are kept.
 
     \b
-    Every roll-up is recorded in a history beside the output (ehxl-history.sqlite);
-    when there is an earlier run, a Changes sheet says what moved since then:
+    Every roll-up is recorded in a history beside the output, ehxl-history.sqlite.
+    When there is an earlier run, a Changes sheet says what moved since then:
     statuses, completions, new and removed actions, revised deadlines and
-    owners, restated KPI figures, and a sentence on why the green share moved.
+    owners, red and amber updates left as they were, restated KPI figures, and a
+    sentence on why the green share moved. A pack also gets a Trend sheet of
+    every board so far. 'ehxl history' lists the runs.
 
     \b
     Examples:
