@@ -101,8 +101,10 @@ def test_macro_template_holds_exactly_the_module_and_libreoffice_lists_it(tmp_pa
 
 def test_wheel_ships_templates_and_macros(tmp_path):
     pytest.importorskip("build")
+    source = tmp_path / "source"                    # a copy: building leaves build/ and *.egg-info behind
+    shutil.copytree(REPO, source, ignore=shutil.ignore_patterns(".git", "build", "*.egg-info", "__pycache__"))
     proc = subprocess.run([sys.executable, "-m", "build", "--wheel", "--outdir", str(tmp_path),
-                           str(REPO)], capture_output=True, text=True, timeout=600)
+                           str(source)], capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-2000:]
     wheel = next(tmp_path.glob("ehxl-*.whl"))
     assert wheel.name.startswith(f"ehxl-{__version__}-")       # pyproject.toml reads ehxl.__version__
