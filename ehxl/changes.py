@@ -375,7 +375,7 @@ def _table(spec: SheetSpec, title: str, rows: list[dict], then_now, *, link: boo
         place = f"{quote_sheet(r['sheet'])}!{at}"
         go = Cell(f"{r['sheet']}!{at}", "link", place, target=r.get("link")) if link else Cell("", "text")
         how = " (matched by text)" if r.get("matched_by") == "text" else ""
-        spec.add_row(Cell(r["file"] + how, "wrap"), Cell(r["team"] or "", "text"), Cell(r["ref"], "text"),
+        spec.add_row(Cell((r.get("link") or r["file"]) + how, "wrap"), Cell(r["team"] or "", "text"), Cell(r["ref"], "text"),
                      Cell(r["sheet"], "text"), Cell(r["action"], "wrap"), Cell(then, _look(then)),
                      Cell(now, _look(now)), go)
     if not rows:

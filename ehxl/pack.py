@@ -284,7 +284,7 @@ def _action_cells(team: Team, act: Action, days: int) -> list[Cell]:
     return [Cell(team.name, "wrap"), Cell(act.ref, "text"), Cell(act.action, "wrap"),
             Cell(", ".join(owner_names(act)) or "(none)", "wrap"), Cell(act.due, "date"), Cell(days, "int"),
             Cell(act.status.capitalize() if act.status else "", RAG_STYLE.get(act.status or "", "text")),
-            Cell(team.source.file, "wrap"),
+            Cell(team.source.link, "wrap"),
             Cell(f"{act.sheet}!{act.cell('deadline')}", "link", place, target=target)]
 
 
@@ -308,7 +308,7 @@ def validation_sheet(pack: Pack, *, source: str) -> SheetSpec:
         else:
             where = Cell("", "text")
         spec.add_row(Cell(f.severity.value, "rag_red" if f.severity is Severity.ERROR else "rag_amber"),
-                     Cell(f.rule, "text"), Cell(src.team, "wrap"), Cell(src.file, "wrap"), Cell(f.sheet, "text"),
+                     Cell(f.rule, "text"), Cell(src.team, "wrap"), Cell(src.link, "wrap"), Cell(f.sheet, "text"),
                      where, Cell(f.message, "wrap"))
     if not ordered:
         spec.add_row(Cell("No problems found.", "note"))
@@ -332,7 +332,7 @@ def sources_sheet(pack: Pack, *, source: str) -> SheetSpec:
     for src in pack.sources:
         sheets = "; ".join(f"{name} ({kind.replace('_', ' ')})" for name, kind in src.sheets.items())
         style = {"read": "rag_green", "refused": "rag_red", "duplicate": "rag_grey", "skipped": "rag_grey"}[src.status]
-        spec.add_row(Cell(src.file, "wrap"), Cell(src.team, "wrap"), Cell(src.status, style), Cell(round(src.size / 1024, 1), "decimal1"),
+        spec.add_row(Cell(src.link, "wrap"), Cell(src.team, "wrap"), Cell(src.status, style), Cell(round(src.size / 1024, 1), "decimal1"),
                      Cell(src.modified, "text"), Cell(sheets, "wrap"), Cell(src.actions, "int"),
                      Cell(src.errors, "int"), Cell(src.warnings, "int"),
                      Cell(src.sha256 if src.status == "read" else f"{src.message} (SHA-256 {src.sha256})", "wrap"))

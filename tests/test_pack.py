@@ -529,8 +529,14 @@ def test_the_packs_summary_overdue_and_sources_cells_hold_the_hand_worked_figure
     assert [(r[0], r[1], r[5]) for r in overdue[head + 1:head + 5]] == [
         ("North locality", "1.1", 124), ("South locality", "S4", 93), ("South locality", "S1", 33),
         ("North locality", "1.3", 32)]
+    # files as a board member finds them: beside the pack, whatever folder the roll-up was run from
+    assert [r[7] for r in overdue[head + 1:head + 5]] == ["Board Q3/north.xlsx", "Board Q3/south.xlsx",
+                                                          "Board Q3/south.xlsx", "Board Q3/north.xlsx"]
     sources = [[c.value for c in row] for row in wb["Sources"].iter_rows()]
     head = next(i for i, r in enumerate(sources) if r[0] == "File")
+    assert sorted(r[0] for r in sources[head + 1:] if r[0]) == [
+        "Board Q3/east.xlsx", "Board Q3/north (1).xlsx", "Board Q3/north.xlsx", "Board Q3/south.xlsx",
+        "Board Q3/west.xlsx"]
     rows = {Path(r[0]).name: (r[1], r[2], r[6]) for r in sources[head + 1:] if r[0]}
     assert rows == {"north.xlsx": ("North locality", "read", 8), "north (1).xlsx": ("north (1)", "duplicate", 0),
                     "south.xlsx": ("South locality", "read", 4), "west.xlsx": ("west", "refused", 0),
