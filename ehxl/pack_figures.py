@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import PurePath
 
 from .findings import Finding, Severity, where
 from .maturity import assign_areas
@@ -277,9 +278,13 @@ def kpi_sheet(city: list[dict], team_rows: list[dict], *, title_line: str, page_
         if spec.freeze_row is None:
             spec.freeze_row = head + 1
         style = "decimal1" if measure["kind"] in ("ratio", "percent") else "int"
+        files_of = {}
+        for r in rows:
+            files_of.setdefault(r["team"], set()).add(r["file"])
         for r in rows:
             by_end = {p["period_end"]: p for p in r["periods"]}
-            spec.add_row(Cell(f"{r['team']} ({r['file']})", "wrap"),
+            label = r["team"] if len(files_of[r["team"]]) == 1 else f"{r['team']} ({PurePath(r['file']).name})"
+            spec.add_row(Cell(label, "wrap"),
                          *[_value_cell(by_end.get(end), style) for end, _ in quarters])
         by_end = {p["period_end"]: p for p in measure["periods"]}
         spec.add_row(Cell(f"City total ({measure['periods'][0]['method'] if measure['periods'] else ''})", "bold"),

@@ -440,6 +440,9 @@ def test_the_pack_sheets_show_the_city_figures(performance_folder: Path, tmp_pat
     city = [r for r in kpis if r[0] and str(r[0]).startswith("City total")]
     assert [r[:3] for r in city] == [["City total (sum)", "conflicting", "incomplete"],
                                      ["City total (pooled)", pytest.approx(100 * 15 / 90), pytest.approx(20.0)]]
+    cases = next(i for i, r in enumerate(kpis) if r[0] == "Early Help Cases")
+    # North sent two versions, so each row names its file; South sent one, so its row is the team alone
+    assert [r[0] for r in kpis[cases + 1:cases + 4]] == ["North (north.xlsx)", "North (north v2.xlsx)", "South"]
     notes = [r[0] for r in kpis if r[0] and "incomplete, no figure from" in str(r[0])]
     assert notes == ["Q2 2015-16: incomplete, no figure from South (the others give 120)."]
     audits = [[c.value for c in row] for row in wb["Audits"].iter_rows()]
