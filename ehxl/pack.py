@@ -290,7 +290,7 @@ def _action_cells(team: Team, act: Action, days: int) -> list[Cell]:
 
 def validation_sheet(pack: Pack, *, source: str) -> SheetSpec:
     """Every finding of every file, errors first, each opening the team's file at the cell."""
-    spec = SheetSpec(summary.VALIDATION, widths={1: 10, 2: 20, 3: 18, 4: 22, 5: 16, 6: 8, 7: 80},
+    spec = SheetSpec(summary.VALIDATION, widths={1: 10, 2: 20, 3: 18, 4: 22, 5: 22, 6: 8, 7: 74},
                      page_header=_header("Validation, all teams", pack, source), tab_colour="BF8F00")
     spec.add_row(Cell("Validation: owners, deadlines and statuses, all teams", "title"))
     spec.add_row(Cell(f"{pack.errors} errors · {pack.warnings} warnings · " + _subtitle(pack, source), "subtitle"))
