@@ -319,7 +319,7 @@ def validation_sheet(pack: Pack, *, source: str) -> SheetSpec:
 
 def sources_sheet(pack: Pack, *, source: str) -> SheetSpec:
     """Every file considered, so a board can see exactly what the pack was built from."""
-    spec = SheetSpec(SOURCES, widths={1: 30, 2: 18, 3: 10, 4: 9, 5: 17, 6: 30, 7: 9, 8: 8, 9: 8, 10: 66},
+    spec = SheetSpec(SOURCES, widths={1: 30, 2: 18, 3: 10, 4: 9, 5: 17, 6: 30, 7: 9, 8: 8, 9: 10, 10: 64},
                      page_header=_header("Sources", pack, source), tab_colour="595959")
     spec.add_row(Cell("Sources: the files this pack was built from", "title"))
     spec.add_row(Cell(_subtitle(pack, source), "subtitle"))
