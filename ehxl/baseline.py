@@ -88,9 +88,10 @@ class Past:
 
 
 def since_date(since) -> date | None:
+    """``since`` as a date, or None when it names an earlier copy (a path that exists wins over a date in it)."""
     if since is None or isinstance(since, date):
         return since
-    if isinstance(since, Path):
+    if isinstance(since, Path) or Path(str(since)).exists():
         return None
     try:
         return parse_as_of(str(since))

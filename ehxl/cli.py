@@ -361,6 +361,8 @@ def _since(since: str | None):
 
     if since is None:
         return None
+    if Path(since).exists():                 # a folder such as "Board 1-Aug-2016" is a path, not a date
+        return Path(since)
     try:
         return api.parse_as_of(since)
     except EhxlError:

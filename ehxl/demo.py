@@ -21,7 +21,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Callable
 
-from . import api
+from . import api, history
 
 GREEN, AMBER, RED = "FF00B050", "FFFFC000", "FFFF0000"
 
@@ -814,6 +814,65 @@ def write_team_books(folder: str | Path) -> Path:
     return folder
 
 
+# The same folder as it stood at the board before, 1 August 2016, so the pack has a Changes sheet and a
+# Trend: what each team's file said then, cell by cell ("delete" removes the row; a fill is the RAG).
+LAST_BOARD = date(2016, 8, 1)
+LAST_BOARD_FOLDER = "locality-teams-1-aug-2016"
+FILL = "fill"
+LAST_BOARD_CELLS: dict[str, list[tuple[str, str, object]]] = {
+    "north-locality-action-plan-2016-17.xlsx": [
+        ("Action plan", "A18", (FILL, AMBER)),                           # 3.8 amber then, red now
+        ("Action plan", "G8", "Dip sampling to start in the autumn."),   # 1.3 ... 3.13: updates rewritten since
+        ("Action plan", "G10", "Data request to be made to YOS."),
+        ("Action plan", "G12", "Training plan being drawn up."),
+        ("Action plan", "G15", "As of 1.5.16, 19% of Early Help staff had completed neglect training (27/141)."),
+        ("Action plan", "G16", "Survey sent to MAT Managers."),
+        ("Action plan", "G19", "First audit under way."),
+        ("Action plan", "G21", "Meeting with the Liquid Logic lead booked."),
+        ("Action plan", "G22", "Exemplar plan drafted."),
+        ("Quarterly performance", "D4", 210),                            # Q1 2016-17 cases, restated to 214
+        *[("Quarterly performance", f"E{r}", None) for r in range(3, 7)],   # Q2 2016-17 not yet reported
+    ],
+    "south-locality-plan-2016-17.xlsx": [
+        ("South locality plan", "E7", "In progress"),                    # S3 complete since
+        ("South locality plan", "E9", "On track"),                       # S5 behind schedule since
+        ("South locality plan", "D8", "31/10/2016"),                     # S4 moved to 15/11/2016
+        ("South locality plan", "F5", "Briefings to be planned with the MAT Under 11s manager."),
+        ("South locality plan", "F6", "GCP in use in 5 of 12 open neglect cases."),
+        ("South locality plan", "F10", "Dip sample planned for October."),
+        ("South locality plan", "F11", "DVRIM to be added to the case guidance."),
+        ("South locality plan", "A13", "delete"),                        # S9 added since
+        *[("Quarterly performance", f"E{r}", None) for r in range(3, 7)],
+    ],
+    "east-locality-plan-and-maturity-2016-17.xlsx": [
+        ("Plan 2016-17", "H7", "A"),                                     # 4 amber then, red now
+        ("Plan 2016-17", "G7", "July 2016"),                             # 4 moved to August 2016
+        *[("Plan 2016-17", f"E{r}", "Work planned.") for r in (5, 6, 7, 8, 9, 11)],   # all but 7's rewritten
+        ("Maturity matrix", "D4", None), ("Maturity matrix", "C4", 2),   # service delivery level 2 then, 3 now
+    ],
+}
+
+
+def write_last_board(folder: str | Path) -> Path:
+    """The locality workbooks as they were e-mailed in for the board of 1 August 2016."""
+    from openpyxl import load_workbook
+    from openpyxl.styles import PatternFill
+
+    folder = write_team_books(folder)
+    for file, cells in LAST_BOARD_CELLS.items():
+        wb = load_workbook(folder / file)
+        for sheet, ref, value in cells:
+            ws = wb[sheet]
+            if value == "delete":
+                ws.delete_rows(ws[ref].row)
+            elif isinstance(value, tuple):
+                ws[ref].fill = PatternFill("solid", start_color=value[1], end_color=value[1])
+            else:
+                ws[ref] = value
+        wb.save(folder / file)
+    return folder
+
+
 def roll_up_teams(folder: str | Path, *, as_of: date | None = None) -> api.PackResult:
     """The board pack from the folder, written afresh beside the team files (which are only read)."""
     folder = Path(folder)
@@ -824,8 +883,19 @@ def roll_up_teams(folder: str | Path, *, as_of: date | None = None) -> api.PackR
 
 def run_pack(directory: str | Path, *, as_of: date | None = None,
              progress: Callable[[str], None] | None = None) -> api.PackResult:
-    """The locality teams' folder inside ``directory`` and its board pack: the whole quarterly job."""
-    result = roll_up_teams(write_team_books(Path(directory) / PACK_FOLDER), as_of=as_of)
+    """The locality teams' folder inside ``directory`` and its board pack: the whole quarterly job.
+
+    The pack is first built from the files of the board before (a folder beside),
+    so the history holds that board and the pack says what changed since.
+    """
+    directory = Path(directory)
+    folder = write_team_books(directory / PACK_FOLDER)
+    out = folder / PACK_FILE
+    out.unlink(missing_ok=True)
+    (folder / history.DEFAULT_NAME).unlink(missing_ok=True)
+    if (as_of or PACK_AS_OF) > LAST_BOARD:
+        api.rollup_pack([write_last_board(directory / LAST_BOARD_FOLDER)], out, as_of=LAST_BOARD, backup=False)
+    result = api.rollup_pack([folder], out, as_of=as_of or PACK_AS_OF, backup=False)
     if progress:
         progress(PACK_FILE)
     return result
@@ -844,6 +914,9 @@ def describe_pack(result: api.PackResult) -> str:
         line += f" ({worst['team']} worst, {worst['overdue']} of {worst['total']})"
     if extra:
         line += f", {', '.join(extra)}"
+    if result.changes:
+        since = date.fromisoformat(result.changes["since"]["as_of"])
+        line += f"; since the board of {since.day} {since:%b %Y}: {result.changes['explanation'].rstrip('.')}"
     if result.refused:
         line += f"; left out (see Sources): {', '.join(Path(s.file).name for s in result.refused)}"
     return line

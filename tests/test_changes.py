@@ -299,3 +299,15 @@ def test_a_deadline_revised_at_two_boards_running_is_deadline_moved_again(two_bo
                                    "31/01/2016, then 31/03/2016", "30/06/2016", "Plan!D6"]
     validation = [[c.value for c in row] for row in openpyxl.load_workbook(path)["Validation"].iter_rows()]
     assert any("deadline moved at two boards running" in str(v) for r in validation for v in r)
+
+
+def test_since_a_folder_whose_name_holds_a_date_is_the_folder(tmp_path: Path):
+    """"Board 30-Sep-2015" reads as a date too; an existing folder or file of that name is what is meant."""
+    earlier = tmp_path / "Board 30-Sep-2015"
+    earlier.mkdir()
+    plan(earlier / "plan.xlsx", BOARD_ONE, {date(2015, 6, 30): 766, date(2015, 9, 30): 1031})
+    path = plan(tmp_path / "plan.xlsx", BOARD_TWO, {date(2015, 6, 30): 766, date(2015, 9, 30): 1040})
+    res = CliRunner().invoke(main, ["rollup", str(path), "--as-of", "15/01/2016", "--no-history",
+                                    "--since", str(earlier / "plan.xlsx"), "--format", "json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["changes"]["headline"]["total"] == [5, 5]

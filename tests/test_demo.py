@@ -125,6 +125,8 @@ def test_ehxl_demo_says_where_the_pack_is_and_what_it_left_out(demo_run):
     (line,) = [x for x in out.splitlines() if "board-pack.xlsx" in x]
     assert line.startswith(f"{folder / demo.PACK_FOLDER / demo.PACK_FILE}: board pack of 3 locality workbooks: "
                            "32 actions, 11 overdue (East locality worst, 4 of 8), KPIs, maturity, audits")
+    assert ("; since the board of 1 Aug 2016: Green rose from 19% to 22% of 32 actions: 1 moved from amber to "
+            "green, 1 new action is not yet green; left out") in line
     assert line.endswith("left out (see Sources): west-locality-action-plan-2016-17.xlsx")
 
 
@@ -167,13 +169,18 @@ def test_the_damaged_file_is_one_refused_row_and_the_only_error(pack_doc):
                      "west-locality-action-plan-2016-17.xlsx": ("West locality", "refused", 0)}
     # the warnings: North 3.10 red with an empty update (G20); South S9 amber with no comment (F13); South's
     # Q2 2016/17 Early Help cases "Awaiting data" (E4); East declares Integrated Service Delivery at 2 (C5:
-    # the mark under level 2 in row 5) but its actions' levels 1 and 2 give median 1.5, rounded down to 1
+    # the mark under level 2 in row 5) but its actions' levels 1 and 2 give median 1.5, rounded down to 1.
+    # From the history: the red and amber updates left word for word as at 1 August (demo.LAST_BOARD_CELLS
+    # rewrote all the others): North 3.8 (G18), South S5 (F9), East 7 (E10).
     found = {(f["severity"], f["rule"], f["team"], f["cell"]) for f in pack_doc["findings"]}
     assert found == {("error", "file-refused", "West locality", None),
                      ("warning", "update-missing", "North locality", "G20"),
                      ("warning", "update-missing", "South locality", "F13"),
                      ("warning", "value-missing", "South locality", "E4"),
-                     ("warning", "maturity-mismatch", "East locality", "C5")}
+                     ("warning", "maturity-mismatch", "East locality", "C5"),
+                     ("warning", "update-stale", "North locality", "G18"),
+                     ("warning", "update-stale", "South locality", "F9"),
+                     ("warning", "update-stale", "East locality", "E10")}
     (refused,) = [f for f in pack_doc["findings"] if f["rule"] == "file-refused"]
     assert "is damaged" in refused["message"]
 
@@ -252,3 +259,56 @@ def test_team_files_are_byte_identical_after_the_demos_roll_up(tmp_path):
     result = demo.roll_up_teams(folder)
     assert result.written == folder / demo.PACK_FILE and result.written.exists()
     assert _hashes(folder) == before
+
+
+# ------------------------------------------------------------------ what changed since the board of 1 August 2016
+#
+# demo.LAST_BOARD_CELLS undoes, cell by cell, what each team changed between the boards.  Then (as of 1/8/2016):
+# North 15 actions, green (complete) 1.1, 1.2, 2.2, 3.5; amber 3.8 and the 8 amber of now (9); red 3.10; grey 3.1;
+#   overdue only 3.4 (July 2016; 3.9 and 3.12 are due on 1.8.16 itself, not before it).
+# South 8 (no S9): green S8 (Completed); amber S1, S2, S3 (In progress then), S5 (On track), S6, S7; grey S4;
+#   overdue S3 (June 2016, not yet complete).
+# East 8: green 1; red 7; amber 2, 3, 4, 5, 6, 8; overdue 4 (July 2016 then).
+# So then: 31 actions, 4 + 1 + 1 = 6 complete, 3 overdue, green 6/31 = 19.4%, amber 21/31 = 67.7%, red 2/31 = 6.5%.
+# Now (see above): 32, 7 complete, 11 overdue, green 7/32 = 21.9%, amber 18/32 = 56.2%, red 5/32 = 15.6%.
+
+def test_the_demo_pack_says_what_changed_since_the_last_board(pack_doc):
+    ch = pack_doc["changes"]
+    assert ch["since"]["as_of"] == "2016-08-01"
+    assert ch["headline"] == {"total": [31, 32], "complete": [6, 7], "overdue": [3, 11],
+                              "green_pct": [19.4, 21.9], "amber_pct": [67.7, 56.2], "red_pct": [6.5, 15.6]}
+    assert ch["explanation"] == ("Green rose from 19% to 22% of 32 actions: 1 moved from amber to green, "
+                                 "1 new action is not yet green.")
+    moves = {(r["team"], r["ref"], r["from"], r["to"]) for r in ch["status_moves"]}
+    assert moves == {("North locality", "3.8", "amber", "red"), ("South locality", "S3", "amber", "green"),
+                     ("South locality", "S5", "amber", "red"), ("East locality", "4", "amber", "red")}
+    assert [(r["team"], r["ref"]) for r in ch["completed"]] == [("South locality", "S3")]
+    # overdue now but not on 1 August: North 3.8, 3.9, 3.10, 3.12; South S1; East 2, 5, 7 (S9 is new)
+    assert {(r["team"], r["ref"]) for r in ch["newly_overdue"]} == {
+        ("North locality", "3.8"), ("North locality", "3.9"), ("North locality", "3.10"), ("North locality", "3.12"),
+        ("South locality", "S1"), ("East locality", "2"), ("East locality", "5"), ("East locality", "7")}
+    assert [(r["team"], r["ref"]) for r in ch["new"]] == [("South locality", "S9")] and ch["removed"] == []
+    # S4 31/10/2016 -> 15/11/2016 is 15 days; East 4 July 2016 (31/07) -> August 2016 (31/08) is 31
+    assert {(r["team"], r["ref"], r["from"], r["to"], r["days"]) for r in ch["deadline_changes"]} == {
+        ("South locality", "S4", "2016-10-31", "2016-11-15", 15), ("East locality", "4", "2016-07-31", "2016-08-31", 31)}
+    assert ch["owner_changes"] == [] and ch["deadlines_moved_again"] == []
+    assert {(r["team"], r["ref"]) for r in ch["updates_unchanged"]} == {
+        ("North locality", "3.8"), ("South locality", "S5"), ("East locality", "7")}
+    # North's Q1 2016-17 cases 210 -> 214, so the city's (North + South 176) 386 -> 390
+    assert [(r["team"], r["measure"], r["period_end"], r["from"], r["to"]) for r in ch["restated"]] == [
+        ("North locality", "Early Help cases", "2016-06-30", 210, 214),
+        (None, "Early Help cases", "2016-06-30", 386, 390)]
+    assert [(r["team"], r["area"].casefold(), r["from"], r["to"]) for r in ch["maturity_moved"]] == [
+        ("East locality", "service delivery", 2, 3)]
+
+
+def test_the_demo_pack_has_a_changes_and_a_trend_sheet(demo_dir):
+    import openpyxl
+
+    wb = openpyxl.load_workbook(demo_dir / demo.PACK_FOLDER / demo.PACK_FILE)
+    assert {"Changes", "Trend"} <= set(wb.sheetnames)
+    trend = [[c.value for c in row] for row in wb["Trend"].iter_rows()]
+    head = next(i for i, r in enumerate(trend) if r[0] == "Board (as of)")
+    assert [r[:2] for r in trend[head + 1:head + 3]] == [["01/08/2016", 31], ["01/11/2016", 32]]
+    assert (demo_dir / demo.LAST_BOARD_FOLDER / "south-locality-plan-2016-17.xlsx").exists()
+
