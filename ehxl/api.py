@@ -17,7 +17,7 @@ from .config import Config, parse_as_of, toml_config  # noqa: F401  (part of the
 from . import changes as changes_mod
 from . import engine
 from . import history as history_mod
-from .baseline import Past
+from .baseline import Past, board_date
 from . import pack as pack_mod
 from . import team_reading
 from .errors import EhxlError
@@ -151,7 +151,7 @@ def rollup(path: str | Path, *, out: str | Path | None = None, backup: bool = Tr
     target = Path(out) if out is not None else path
     snapshot = changes_mod.snapshot_of(analysis, file=path.name)
     past = Past.find(target, history, since, snapshot, read=lambda p: changes_mod.snapshot_of(
-        analyse_file(p, **kw)[0], file=Path(p).name))
+        analyse_file(p, **{**kw, "as_of": board_date([p], analysis.as_of)})[0], file=Path(p).name))
     analysis.findings = past.with_findings(analysis.findings)
     specs = engine.board_sheets(analysis, source=path.name) + past.sheets(analysis.as_of, path.name)
     result.sheets_written, result.sheets_renamed = _put_sheets(writer, specs)
@@ -337,7 +337,8 @@ def _write_pack(pack, out: Path, *, backup: bool, history=None, since=None, read
     existing = out.exists()
     snapshot = changes_mod.snapshot_of_pack(pack)
     past = Past.find(out, history, since, snapshot,
-                      read=lambda p: changes_mod.snapshot_of_pack(read_pack([p], out=out, **(read_kw or {}))))
+                      read=lambda p: changes_mod.snapshot_of_pack(read_pack(
+                          [p], out=out, **{**(read_kw or {}), "as_of": board_date([p], pack.as_of)})))
     by_file = {(src.team, src.file): src for src in pack.sources}
     pack.findings += [(by_file[(row["team"], row["file"])], f) for row, f in past.findings()
                       if (row["team"], row["file"]) in by_file]

@@ -87,6 +87,33 @@ class Past:
 
 
 
+def board_date(paths: list, now: date) -> date:
+    """The date an earlier copy (``--since PATH``) is judged as of: when it was last saved in Excel.
+
+    Excel writes that into the workbook itself (``dcterms:modified`` in
+    docProps/core.xml), so it survives e-mail and copying where a file's own
+    time does not; for a folder, the latest of its workbooks.  Never later than
+    ``now``, and ``now`` when no file says.
+    """
+    from .sources import find_workbooks
+
+    saved = [d for d in (_last_saved(p) for p in find_workbooks(paths)) if d is not None]
+    return min(max(saved), now) if saved else now
+
+
+def _last_saved(path: Path) -> date | None:
+    from .package import Package
+
+    try:
+        pkg = Package.open(path)
+        if not pkg.has("docProps/core.xml"):
+            return None
+        found = pkg.xml("docProps/core.xml").find("{http://purl.org/dc/terms/}modified")
+        return date.fromisoformat(found.text.strip()[:10]) if found is not None and found.text else None
+    except (EhxlError, ValueError, SyntaxError):          # lxml's parse errors are SyntaxErrors
+        return None
+
+
 def since_date(since) -> date | None:
     """``since`` as a date, or None when it names an earlier copy (a path that exists wins over a date in it)."""
     if since is None or isinstance(since, date):

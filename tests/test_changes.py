@@ -311,3 +311,30 @@ def test_since_a_folder_whose_name_holds_a_date_is_the_folder(tmp_path: Path):
                                     "--since", str(earlier / "plan.xlsx"), "--format", "json"])
     assert res.exit_code == 0, res.output
     assert json.loads(res.stdout)["changes"]["headline"]["total"] == [5, 5]
+
+
+def _saved_in_excel_on(path: Path, when: str) -> Path:
+    """Set the last-saved time Excel keeps in docProps/core.xml (openpyxl always writes the time of its save)."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        parts = {i: z.read(i) for i in z.infolist()}
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for info, data in parts.items():
+            if info.filename == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + when.encode(), data)
+            z.writestr(info, data)
+    return path
+
+
+def test_an_earlier_copy_is_judged_as_of_the_day_it_was_last_saved(tmp_path: Path):
+    """Last quarter's copy, saved in Excel on 30/09/2015: judged then, 1.1 (due 31/10/2015) was not overdue;
+    judged on 15/01/2016 it would have been, and so would 1.3 (due 31/12/2015)."""
+    earlier = _saved_in_excel_on(plan(tmp_path / "plan Q2.xlsx", BOARD_ONE, {date(2015, 9, 30): 1031}),
+                                 "2015-09-30T16:05:00Z")
+    path = plan(tmp_path / "plan.xlsx", BOARD_TWO, {date(2015, 9, 30): 1040})
+    doc = api.rollup(path, as_of=NOW, history=False, since=earlier, backup=False).json("rollup")
+    assert doc["changes"]["since"]["as_of"] == "2015-09-30"
+    assert doc["changes"]["headline"]["overdue"] == [0, 1]
+    assert [r["ref"] for r in doc["changes"]["newly_overdue"]] == ["1.1"]
