@@ -8,12 +8,14 @@ open Excel book just the same.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Iterator, NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class GridCell:
-    """One cell: its value and, if it is filled, the colour shown as ``RRGGBB``."""
+class GridCell(NamedTuple):
+    """One cell: its value and, if it is filled, the colour shown as ``RRGGBB``.
+
+    A named tuple rather than a frozen dataclass: a 20,000-row plan has some
+    200,000 of them, and a tuple is made several times faster."""
 
     value: object = None
     fill: str | None = None
