@@ -57,7 +57,7 @@ class SheetGrid:
 
     def row_texts(self, row: int) -> dict[int, str]:
         """Non-empty texts of a row by column."""
-        return {c: cell.text for c, cell in self.cells.get(row, {}).items() if cell.text}
+        return row_texts(self.cells.get(row, _NO_CELLS))
 
     def rows(self) -> Iterator[int]:
         return iter(sorted(self.cells))
@@ -68,6 +68,21 @@ class SheetGrid:
 
 
 EMPTY = GridCell()
+_NO_CELLS: dict[int, GridCell] = {}
+
+
+def row_texts(row: dict[int, GridCell]) -> dict[int, str]:
+    """:attr:`GridCell.text` of each cell of a row that has any: called for every row a reader walks, so the
+    text is worked out once per cell, not twice through the property."""
+    out = {}
+    for c, cell in row.items():
+        value = cell[0]
+        if value is None:
+            continue
+        text = (value if type(value) is str else str(value)).strip()
+        if text:
+            out[c] = text
+    return out
 
 
 def column_letter(col: int) -> str:

@@ -16,7 +16,7 @@ import re
 from typing import Callable
 from urllib.parse import quote
 
-from .grid import a1
+from .grid import a1, column_letter
 from .parts import DECLARATION, MAIN_NS, R_NS, escape_xml
 from .report import SheetSpec, date_format, is_url, row_lines
 
@@ -27,6 +27,8 @@ MAX_HEADER = 255
 
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _EXCEL_ESCAPE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
+_NEEDS_CLEANING = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]|_x[0-9A-Fa-f]{4}_")
+_NEEDS_ESCAPING = re.compile('[&<>"\r]')
 
 
 def clean_text(text: str, limit: int = MAX_TEXT) -> str:
@@ -35,6 +37,8 @@ def clean_text(text: str, limit: int = MAX_TEXT) -> str:
     A literal ``_x0041_`` would be read by Excel as an escaped character, so its
     underscore is itself escaped (``_x005F_``).
     """
+    if len(text) <= limit and not _NEEDS_CLEANING.search(text):     # most text: one scan, nothing to do
+        return text
     text = _ILLEGAL_XML.sub("", text)[:limit]
     return _EXCEL_ESCAPE.sub(r"_x005F_\1", text)
 
@@ -83,6 +87,8 @@ def _file_target(path: str) -> str:
 def _cell_xml(ref: str, value: object, style: str, xf: Callable[[str, str | None], int],
               date1904: bool) -> str:
     """One ``<c>``: text inline (never a formula), numbers, dates as serials, booleans."""
+    if type(value) is str:
+        return _text_xml(ref, clean_text(value), style, xf)
     if isinstance(value, bool):
         return f'<c r="{ref}" s="{xf(style, None)}" t="b"><v>{int(value)}</v></c>'
     if isinstance(value, (decimal.Decimal, fractions.Fraction)):
@@ -99,11 +105,28 @@ def _cell_xml(ref: str, value: object, style: str, xf: Callable[[str, str | None
         if serial is not None:
             return f'<c r="{ref}" s="{xf(style, date_format(value, style))}"><v>{number_text(serial)}</v></c>'
         value = value.isoformat()
-    text = "" if value is None else clean_text(str(value))
+    return _text_xml(ref, "" if value is None else clean_text(str(value)), style, xf)
+
+
+def _text_xml(ref: str, text: str, style: str, xf: Callable[[str, str | None], int]) -> str:
     if not text:                                  # an empty string is an empty cell, as in Excel
         return f'<c r="{ref}" s="{xf(style, None)}"/>'
-    space = ' xml:space="preserve"' if text != text.strip() else ""
-    return f'<c r="{ref}" s="{xf(style, None)}" t="inlineStr"><is><t{space}>{escape_xml(text)}</t></is></c>'
+    space = ' xml:space="preserve"' if text[0].isspace() or text[-1].isspace() else ""
+    escaped = escape_xml(text) if _NEEDS_ESCAPING.search(text) else text
+    return f'<c r="{ref}" s="{xf(style, None)}" t="inlineStr"><is><t{space}>{escaped}</t></is></c>'
+
+
+def _remembered(xf: Callable[[str, str | None], int]) -> Callable[[str, str | None], int]:
+    """``xf`` asked once per style and format: a sheet of 10,000 rows has a dozen of them."""
+    seen: dict[tuple[str, str | None], int] = {}
+
+    def index(style: str, fmt: str | None) -> int:
+        key = (style, fmt)
+        found = seen.get(key)
+        if found is None:
+            found = seen[key] = xf(style, fmt)
+        return found
+    return index
 
 
 def _header_text(page_header: str) -> str:
@@ -128,12 +151,15 @@ def render_sheet(spec: SheetSpec, xf: Callable[[str, str | None], int], *, date1
     rows_xml: list[str] = []
     links: list[tuple[str, str, str, str | None]] = []   # (cell, location or url, display, other workbook)
     max_row = max_col = 0
+    letters = [column_letter(c) for c in range(1, max((len(row) for row in spec.rows), default=0) + 1)]
+    xf = _remembered(xf)
     for r, row in enumerate(spec.rows, start=1):
         cells = []
+        number = str(r)
         for c, cell in enumerate(row, start=1):
             if cell is None:
                 continue
-            ref = a1(r, c)
+            ref = letters[c - 1] + number
             cells.append(_cell_xml(ref, cell.value, cell.style, xf, date1904))
             max_row, max_col = max(max_row, r), max(max_col, c)
             if cell.link:
