@@ -81,10 +81,6 @@ class _NoTree:
         return None
 
 
-#: Reports every error ``_PARSER`` would, without building the element tree (a 10,000-row sheet's tree is
-#: tens of MB).
-_WELL_FORMED = etree.XMLParser(target=_NoTree(), resolve_entities=False, no_network=True, huge_tree=False,
-                               load_dtd=False)
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
 
 
@@ -443,6 +439,10 @@ class Package:
         self._cache[name] = data
         return data
 
+    def forget(self, name: str) -> None:
+        """Drop a part's cached content (a large sheet, once read): it is inflated again if asked for."""
+        self._cache.pop(name, None)
+
     def info(self, name: str) -> zipfile.ZipInfo:
         return self._infos[name]
 
@@ -521,6 +521,16 @@ class Package:
 
     def fingerprint(self) -> tuple[int, int, str]:
         return self._fingerprint
+
+    def digest(self, name: str) -> str:
+        """The sha256 of a part's content, inflating it a megabyte at a time when it is not already read."""
+        if name in self._cache:
+            return hashlib.sha256(self._cache[name]).hexdigest()
+        info = self._infos[name]
+        try:
+            return _sha256(self._zip, name)
+        except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+            raise WorkbookRefused(_damaged(f"{self._what(info.filename)} is garbled"), path=self.path) from exc
 
     def part_digests(self) -> dict[str, str]:
         return {n: hashlib.sha256(self._raw(n)).hexdigest() for n in self.names}
@@ -669,7 +679,7 @@ def _write(pkg: Package, changes: Mapping[str, bytes | None], tmp: Path, report:
                 out.writestr(new, data)
                 report.changed.append(name)
             else:
-                expected[name] = hashlib.sha256(pkg._raw(name)).hexdigest()
+                expected[name] = pkg.digest(name)
                 _copy_entry(pkg, info, out)
         now = dt.datetime.now().timetuple()[:6]
         for name, data in changes.items():
@@ -716,17 +726,37 @@ def _verify(tmp: Path, expected: dict[str, str], changes: Mapping[str, bytes | N
         with zipfile.ZipFile(tmp) as z:
             names = set(z.namelist())
             for name, digest in expected.items():
-                if name not in names or hashlib.sha256(z.read(name)).hexdigest() != digest:
+                if name not in names or _sha256(z, name) != digest:
                     raise SaveRefused(f"was not saved: ehxl's check of the new copy found that something it must "
                                       f"leave alone would change, so it stopped and your workbook is untouched. "
                                       f"Please report this fault in ehxl (detail for support: {name}).", path=target)
             for name, data in changes.items():
                 if data is not None and name.endswith((".xml", ".rels")):
-                    etree.fromstring(z.read(name), _WELL_FORMED)
+                    _check_parses(z, name)
     except (zipfile.BadZipFile, etree.XMLSyntaxError) as exc:
         raise SaveRefused(f"was not saved: the new copy ehxl made failed its check, so it stopped and your workbook "
                           f"is untouched. Please report this fault in ehxl (detail for support: "
                           f"{' '.join(str(exc).split())}).", path=target) from exc
+
+
+def _check_parses(z: zipfile.ZipFile, name: str) -> None:
+    """Raise XMLSyntaxError where ``_PARSER`` would, fed a megabyte at a time and building no tree (a
+    10,000-row sheet's tree would take tens of MB)."""
+    parser = etree.XMLParser(target=_NoTree(), resolve_entities=False, no_network=True, huge_tree=False,
+                             load_dtd=False)
+    with z.open(name) as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            parser.feed(chunk)
+    parser.close()
+
+
+def _sha256(z: zipfile.ZipFile, name: str) -> str:
+    """The hash of an entry's content, inflated a megabyte at a time (its CRC checked at the end, as by read)."""
+    h = hashlib.sha256()
+    with z.open(name) as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
 
 
 def _backup(path: Path) -> Path:

@@ -85,7 +85,7 @@ def is_url(link: str) -> bool:
     return bool(_URL.match(link))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Cell:
     """A value with a named style; ``link`` is a place in the workbook such as ``'Plan'!A7``.
 

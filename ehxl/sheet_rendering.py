@@ -148,7 +148,7 @@ def render_sheet(spec: SheetSpec, xf: Callable[[str, str | None], int], *, date1
     ``code_name`` the sheet's VBA name, both kept when a sheet is refreshed.
     """
     link_rids = link_rids or {}
-    rows_xml: list[str] = []
+    rows_xml: list[bytes] = []                   # encoded row by row: a 10,000-row sheet is held once, not thrice
     links: list[tuple[str, str, str, str | None]] = []   # (cell, location or url, display, other workbook)
     max_row = max_col = 0
     letters = [column_letter(c) for c in range(1, max((len(row) for row in spec.rows), default=0) + 1)]
@@ -168,7 +168,7 @@ def render_sheet(spec: SheetSpec, xf: Callable[[str, str | None], int], *, date1
         if cells:
             lines = row_lines(spec, row)
             height = f' ht="{min(409, 15 * lines)}" customHeight="1"' if lines > 1 else ""
-            rows_xml.append(f'<row r="{r}"{height}>{"".join(cells)}</row>')
+            rows_xml.append(f'<row r="{r}"{height}>{"".join(cells)}</row>'.encode("utf-8"))
     out = [f'<worksheet xmlns="{MAIN_NS}" xmlns:r="{R_NS}">']
     sheet_pr = ""
     if spec.tab_colour:
@@ -190,7 +190,8 @@ def render_sheet(spec: SheetSpec, xf: Callable[[str, str | None], int], *, date1
         cols = "".join(f'<col min="{c}" max="{c}" width="{number_text(min(255.0, max(0.0, float(w))))}" '
                        f'customWidth="1"/>' for c, w in sorted(spec.widths.items()))
         out.append(f"<cols>{cols}</cols>")
-    out.append(f"<sheetData>{''.join(rows_xml)}</sheetData>" if rows_xml else "<sheetData/>")
+    head = "".join(out).encode("utf-8")
+    out = ["<sheetData/>"] if not rows_xml else []
     if spec.autofilter:
         out.append(f'<autoFilter ref="{escape_xml(spec.autofilter.replace("$", ""))}"/>')
     if links:
@@ -216,4 +217,7 @@ def render_sheet(spec: SheetSpec, xf: Callable[[str, str | None], int], *, date1
     if legacy_rid:
         out.append(f'<legacyDrawing r:id="{legacy_rid}"/>')
     out.append("</worksheet>")
-    return DECLARATION + "".join(out).encode("utf-8")
+    tail = "".join(out).encode("utf-8")
+    if not rows_xml:
+        return DECLARATION + head + tail
+    return b"".join([DECLARATION, head, b"<sheetData>", *rows_xml, b"</sheetData>", tail])

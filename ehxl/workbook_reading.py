@@ -85,6 +85,7 @@ def read_workbook(path: str | Path, *, skip: Iterable[str] = (), package: Packag
                 continue
             where = f"sheet '{sheet.name}'"
             book.grids.append(_read_sheet(pkg, sheet.name, sheet.part, strings, styles, date1904))
+            pkg.forget(sheet.part)
     except WorkbookRefused:
         raise
     except (etree.XMLSyntaxError, KeyError, ValueError, IndexError, OSError) as exc:

@@ -30,7 +30,7 @@ _UNREADABLE = re.compile(rb'<!--|<!\[CDATA\[|<\?(?!xml\s)|</?\w+:')
 _DECLARATION = re.compile(rb'<\?xml[^>]*?encoding\s*=\s*["\']([^"\']+)["\']')
 _REFERENCE = re.compile(r"&(?:#x([0-9A-Fa-f]+)|#([0-9]+)|(amp|lt|gt|quot|apos));|&")
 _NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
-_CHUNK = 1 << 20
+_CHUNK = 1 << 18
 
 
 class NotPlain(Exception):
@@ -83,7 +83,7 @@ def sheet_data(data: bytes) -> tuple[int, int]:
 
 
 def chunks(data: bytes, start: int, end: int) -> list[tuple[int, int]]:
-    """The span cut at row ends into pieces of about a megabyte, so that matches are held a piece at a time."""
+    """The span cut at row ends into pieces of about 256 kB, so that matches are held a piece at a time."""
     out = []
     while start < end:
         cut = data.find(b"</row>", min(start + _CHUNK, end), end)
