@@ -110,6 +110,10 @@ class RowCells(Mapping[str, str]):
     def __getitem__(self, fld: str) -> str:
         return self.letters[fld] + str(self.row)
 
+    def get(self, fld: str, default: str | None = None) -> str | None:
+        letters = self.letters.get(fld)
+        return default if letters is None else letters + str(self.row)
+
     def __contains__(self, fld: object) -> bool:
         return fld in self.letters
 
@@ -231,13 +235,18 @@ def cell_text(value: object) -> str:
     return clean_text(str(value)) if not isinstance(value, str) else clean_text(value)
 
 
+_PAGE_NUMBER = re.compile(r"^\d+\s+(?=[a-z])")
+_NOT_HEADER = re.compile(r"[^a-z0-9#% ]+")
+_SPACES = re.compile(r"\s+")
+
+
 @lru_cache(maxsize=65536)
 def normalise_header(text: str) -> str:
     """Header text reduced for matching: case, spacing, punctuation and "(%)" don't matter."""
     t = clean_text(text).lower().replace("(%)", " %").replace("%", " % ").replace("(s)", "")
-    t = re.sub(r"^\d+\s+(?=[a-z])", "", t)          # a stray page number before the name ("18 Action No.")
-    t = re.sub(r"[^a-z0-9#% ]+", " ", t)
-    return re.sub(r"\s+", " ", t).strip()
+    t = _PAGE_NUMBER.sub("", t)                     # a stray page number before the name ("18 Action No.")
+    t = _NOT_HEADER.sub(" ", t)
+    return _SPACES.sub(" ", t).strip()
 
 
 def header_field(text: str) -> str | None:
