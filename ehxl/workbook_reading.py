@@ -253,6 +253,8 @@ def _scan_sheet(data: bytes, name: str, strings: list[str], styles: _Styles, epo
     next_row = next_col = 1
     columns, looks, n_strings, plain = _COLUMNS, _StyleBytes(styles), len(strings), (None, None, False)
     new_cell = tuple.__new__
+    last_style: list[bytes | None] = [None] * n_strings
+    last_cell: list[GridCell | None] = [None] * n_strings
     for lo, hi in xml_scan.chunks(data, start, end):
         for letters, s, kind, raw, inline, body, row_tag, number, attrs in xml_scan.CELL_OR_ROW.findall(data, lo, hi):
             if row_tag:
@@ -267,10 +269,15 @@ def _scan_sheet(data: bytes, name: str, strings: list[str], styles: _Styles, epo
             cells += 1
             col = (columns.get(letters) or _column(letters)) if letters else next_col
             next_col = col + 1
+            if kind == b"s" and raw and 0 <= (i := int(raw)) < n_strings:
+                if last_style[i] != s:       # a shared string in the style it had last time is the same cell
+                    fill, fmt, _ = looks.get(s) or looks.add(s) if s else plain
+                    last_style[i], last_cell[i] = s, new_cell(GridCell, (strings[i], fill, fmt))
+                row[col] = last_cell[i]
+                continue
             fill, fmt, is_date = looks.get(s) or looks.add(s) if s else plain
-            if kind == b"s" and raw:
-                i = int(raw)
-                value = strings[i] if 0 <= i < n_strings else None
+            if kind == b"s":
+                value = None
             elif kind == b"inlineStr":
                 rich = True
                 value = _fragment_text(b"<is>", body, b"</is>") if inline else None
