@@ -227,7 +227,7 @@ def make_teams(folder: Path, teams: int, seed: int = 11) -> int:
 def run_child(cmd: list[str], ok: tuple[int, ...] = (0,)) -> tuple[float, int]:
     """Seconds taken, and the peak RSS (MiB) of the child or of the largest of the processes it waited for."""
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=child_env())
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - t0
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -237,9 +237,14 @@ def run_child(cmd: list[str], ok: tuple[int, ...] = (0,)) -> tuple[float, int]:
 
 
 def best_of(cmds: list[tuple[list[str], tuple[int, ...]]], repeat: int, out: Path) -> list[tuple[float, int]]:
-    """(best seconds, peak MiB) of each (command, exit codes that mean success), taking turns so that drift in
-    the machine's speed hits all alike; each run into an empty folder: no earlier pack, no history to compare."""
+    """(best seconds, peak MiB) of each (command, exit codes that mean success) after a warm-up run of each,
+    taking turns so that drift in the machine's speed hits all alike; each run into an empty folder: no
+    earlier pack, no history to compare."""
     runs: list[list[tuple[float, int]]] = [[] for _ in cmds]
+    for cmd, ok in cmds:                          # warm-up: bytecode caches written
+        shutil.rmtree(out.parent, ignore_errors=True)
+        out.parent.mkdir()
+        run_child(cmd, ok)
     for _ in range(repeat):
         for (cmd, ok), seen in zip(cmds, runs):
             shutil.rmtree(out.parent, ignore_errors=True)
