@@ -249,8 +249,9 @@ def normalise_header(text: str) -> str:
     return _SPACES.sub(" ", t).strip()
 
 
+@lru_cache(maxsize=65536)
 def header_field(text: str) -> str | None:
-    """The field a header names, or None."""
+    """The field a header names, or None.  Cached: the first 40 rows of every sheet are asked, twice."""
     norm = normalise_header(text)
     if not norm:
         return None
