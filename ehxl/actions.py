@@ -447,10 +447,12 @@ class _RowReader:
         texts = row_texts(row)
         if not texts:
             return
-        if self._is_level_grid(texts):
+        joined = "\n".join(texts.values())
+        lowered = joined.lower()
+        if self._is_level_grid(texts, lowered):
             self.stopped = True
             return
-        if self._is_repeated_header(texts):
+        if self._is_repeated_header(texts, joined, lowered):
             return
         if self._is_legend(texts):
             self.legend_lines += list(texts.values())
@@ -468,18 +470,22 @@ class _RowReader:
         self.actions.append(self._new_action(r, values))
 
     @staticmethod
-    def _is_level_grid(texts: dict[int, str]) -> bool:
-        """A maturity grid ("Progress | 1 | 2 | 3 | 4") or its key under the plan ends the plan."""
-        if "levels of progress" in "\n".join(texts.values()).lower():
+    def _is_level_grid(texts: dict[int, str], lowered: str) -> bool:
+        """A maturity grid ("Progress | 1 | 2 | 3 | 4") or its key under the plan ends the plan.
+        ``lowered``: the row's texts joined by newlines, lower-cased."""
+        if "levels of progress" in lowered:
             return True
         if len(texts) != 5:
             return False
         numbers = [t for c, t in sorted(texts.items())[1:]]
         return numbers == ["1", "2", "3", "4"]
 
-    def _is_repeated_header(self, texts: dict[int, str]) -> bool:
+    def _is_repeated_header(self, texts: dict[int, str], joined: str, lowered: str) -> bool:
         if len(texts) < self._header_needs:
             return False
+        if "<" not in joined and "(s)" not in lowered and \
+                sum(1 for _, _, word in self._named if word in lowered) < self._header_needs:
+            return False                  # too few header words anywhere in the row (see _may_name)
         matches = 0
         for c, h, word in self._named:
             t = texts.get(c)
@@ -602,8 +608,11 @@ def _settle(act: Action, legend: rag.Legend, statuses: _StatusWords) -> list[Fin
     return out
 
 
+_LEADING_NUMBER = re.compile(r"^\s*(\d+)")
+
+
 def _level(text: str) -> int | None:
-    m = re.match(r"^\s*(\d+)", text or "")
+    m = _LEADING_NUMBER.match(text or "")
     return int(m.group(1)) if m else None
 
 

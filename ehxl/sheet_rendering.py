@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import fractions
+import functools
 import math
 import re
 from typing import Callable
@@ -60,6 +61,12 @@ def _serial(value: dt.date | dt.datetime, date1904: bool) -> float | None:
     return serial
 
 
+@functools.lru_cache(maxsize=4096)
+def _day_serial(value: dt.date, date1904: bool) -> float | None:
+    """:func:`_serial` of a plain date, once per date: a sheet of deadlines repeats a few hundred."""
+    return _serial(value, date1904)
+
+
 def number_text(value: float | int) -> str:
     """A number as a ``<v>`` holds it: whole floats without their ``.0``."""
     if isinstance(value, int):
@@ -101,7 +108,7 @@ def _cell_xml(ref: str, value: object, style: str, xf: Callable[[str, str | None
         seconds = value.hour * 3600 + value.minute * 60 + value.second + value.microsecond / 1e6
         return f'<c r="{ref}" s="{xf(style, date_format(value, style))}"><v>{number_text(seconds / 86400)}</v></c>'
     if isinstance(value, dt.date):
-        serial = _serial(value, date1904)
+        serial = _day_serial(value, date1904) if type(value) is dt.date else _serial(value, date1904)
         if serial is not None:
             return f'<c r="{ref}" s="{xf(style, date_format(value, style))}"><v>{number_text(serial)}</v></c>'
         value = value.isoformat()
