@@ -205,13 +205,24 @@ class Plan:
 
 # ---------------------------------------------------------------- text helpers
 
-@lru_cache(maxsize=65536)
 def clean_text(value: str) -> str:
     """Plain text from a cell: HTML fragments become lines, spacing is tidied.
 
-    Cached because a workbook can point thousands of cells at one long shared
-    string; its hash is computed once and the work is done once.
+    A short tidy text is checked on the spot, which costs no more than a cache
+    lookup and keeps the cache from holding every action's text; the rest is
+    cached, because a workbook can point thousands of cells at one long shared
+    string: its hash is computed once and the work is done once.
     """
+    if len(value) < _SHORT and not _NEEDS_CLEANING.search(value):
+        return value.strip()
+    return _clean_text(value)
+
+
+_SHORT = 200
+
+
+@lru_cache(maxsize=65536)
+def _clean_text(value: str) -> str:
     if not _NEEDS_CLEANING.search(value):
         return value.strip()
     text = value
@@ -616,9 +627,15 @@ def _level(text: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
+@lru_cache(maxsize=4096)
+def _percents(text: str) -> tuple[float, ...]:
+    """:func:`parse_percent` of a progress text, once per distinct text: a plan has a handful."""
+    return tuple(parse_percent(text))
+
+
 def _settle_progress(act: Action) -> list[Finding]:
     raw = act.texts.get("progress_pct", "")
-    values = parse_percent(raw) if raw else []
+    values = list(_percents(raw)) if raw else []
     if not values:
         return []
     act.progress = min(values)

@@ -163,16 +163,22 @@ def render_sheet(spec: SheetSpec, xf: Callable[[str, str | None], int], *, date1
     for r, row in enumerate(spec.rows, start=1):
         cells = []
         number = str(r)
+        last = 0
         for c, cell in enumerate(row, start=1):
             if cell is None:
                 continue
             ref = letters[c - 1] + number
-            cells.append(_cell_xml(ref, cell.value, cell.style, xf, date1904))
-            max_row, max_col = max(max_row, r), max(max_col, c)
+            value = cell.value
+            if type(value) is str:
+                cells.append(_text_xml(ref, clean_text(value), cell.style, xf))
+            else:
+                cells.append(_cell_xml(ref, value, cell.style, xf, date1904))
+            last = c
             if cell.link:
-                links.append((ref, cell.link, clean_text(str(cell.value if cell.value is not None else ""), 255),
+                links.append((ref, cell.link, clean_text(str(value if value is not None else ""), 255),
                               cell.target))
         if cells:
+            max_row, max_col = r, max(max_col, last)
             lines = row_lines(spec, row)
             height = f' ht="{min(409, 15 * lines)}" customHeight="1"' if lines > 1 else ""
             rows_xml.append(f'<row r="{r}"{height}>{"".join(cells)}</row>'.encode("utf-8"))
