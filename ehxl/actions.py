@@ -32,12 +32,12 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
-from typing import Iterable, Mapping
+from typing import Iterable, Iterator, Mapping
 
 from . import rag
 from .deadlines import DateKind, ParsedDate, parse_date_text
 from .findings import Finding, error, warning, where
-from .grid import SheetGrid, a1, column_letter
+from .grid import SheetGrid, a1, column_letter, row_texts
 from .owners import OwnerRegister, looks_like_owner, person_part, resolve, split_owners
 
 # Column synonyms, compared after normalise_header().  Order matters only for
@@ -95,9 +95,43 @@ _NEEDS_CLEANING = re.compile(r"[<\r\n\t\u00a0]|  ")
 _BLOCK_TAGS = {"p", "div", "br", "li", "ul", "ol", "tr", "h1", "h2", "h3", "h4"}
 
 
-@dataclass
+_DUE_KINDS = frozenset((DateKind.DEADLINE, DateKind.MILESTONES))
+
+
+class RowCells(Mapping[str, str]):
+    """The cell each field of one row came from ("deadline" -> "F12"): the plan's column letters, shared by
+    all its actions, and the row, rather than a dict of nine strings per action."""
+
+    __slots__ = ("letters", "row")
+
+    def __init__(self, letters: Mapping[str, str], row: int) -> None:
+        self.letters, self.row = letters, row
+
+    def __getitem__(self, fld: str) -> str:
+        return self.letters[fld] + str(self.row)
+
+    def get(self, fld: str, default: str | None = None) -> str | None:
+        letters = self.letters.get(fld)
+        return default if letters is None else letters + str(self.row)
+
+    def __contains__(self, fld: object) -> bool:
+        return fld in self.letters
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.letters)
+
+    def __len__(self) -> int:
+        return len(self.letters)
+
+    def __repr__(self) -> str:
+        return repr(dict(self))
+
+
+@dataclass(slots=True)
 class Action:
-    """One action of a plan, with the sheet cell each of its fields came from."""
+    """One action of a plan, with the sheet cell each of its fields came from.
+
+    Slotted: a 20,000-row plan holds 20,000 of them, and each would otherwise carry a dict of its fields."""
 
     sheet: str
     row: int
@@ -118,15 +152,17 @@ class Action:
     progress: float | None = None
     update: str = ""
     level: int | None = None
-    cells: dict[str, str] = field(default_factory=dict)
+    cells: Mapping[str, str] = field(default_factory=dict)
     texts: dict[str, str] = field(default_factory=dict)
 
     @property
     def due(self) -> date | None:
         """The deadline that counts: a revised one wins over the original."""
-        for parsed in (self.revised, self.deadline):
-            if parsed is not None and parsed.kind in (DateKind.DEADLINE, DateKind.MILESTONES) and parsed.date:
-                return parsed.date
+        revised, deadline = self.revised, self.deadline
+        if revised is not None and revised.kind in _DUE_KINDS and revised.date:
+            return revised.date
+        if deadline is not None and deadline.kind in _DUE_KINDS and deadline.date:
+            return deadline.date
         return None
 
     @property
@@ -142,7 +178,9 @@ class Action:
             return True
         if self.progress is not None and self.progress >= 1.0:
             return True
-        return any(p is not None and p.kind is DateKind.COMPLETED for p in (self.revised, self.deadline))
+        revised, deadline = self.revised, self.deadline
+        return (revised is not None and revised.kind is DateKind.COMPLETED) or \
+            (deadline is not None and deadline.kind is DateKind.COMPLETED)
 
     @property
     def label(self) -> str:
@@ -167,13 +205,24 @@ class Plan:
 
 # ---------------------------------------------------------------- text helpers
 
-@lru_cache(maxsize=65536)
 def clean_text(value: str) -> str:
     """Plain text from a cell: HTML fragments become lines, spacing is tidied.
 
-    Cached because a workbook can point thousands of cells at one long shared
-    string; its hash is computed once and the work is done once.
+    A short tidy text is checked on the spot, which costs no more than a cache
+    lookup and keeps the cache from holding every action's text; the rest is
+    cached, because a workbook can point thousands of cells at one long shared
+    string: its hash is computed once and the work is done once.
     """
+    if len(value) < _SHORT and not _NEEDS_CLEANING.search(value):
+        return value.strip()
+    return _clean_text(value)
+
+
+_SHORT = 200
+
+
+@lru_cache(maxsize=65536)
+def _clean_text(value: str) -> str:
     if not _NEEDS_CLEANING.search(value):
         return value.strip()
     text = value
@@ -186,6 +235,8 @@ def clean_text(value: str) -> str:
 
 def cell_text(value: object) -> str:
     """A cell's value as plain text; a real date cell reads as a UK date (31/03/2021)."""
+    if type(value) is str:
+        return clean_text(value)
     if value is None:
         return ""
     if isinstance(value, (datetime, date)):
@@ -195,17 +246,23 @@ def cell_text(value: object) -> str:
     return clean_text(str(value)) if not isinstance(value, str) else clean_text(value)
 
 
+_PAGE_NUMBER = re.compile(r"^\d+\s+(?=[a-z])")
+_NOT_HEADER = re.compile(r"[^a-z0-9#% ]+")
+_SPACES = re.compile(r"\s+")
+
+
 @lru_cache(maxsize=65536)
 def normalise_header(text: str) -> str:
     """Header text reduced for matching: case, spacing, punctuation and "(%)" don't matter."""
     t = clean_text(text).lower().replace("(%)", " %").replace("%", " % ").replace("(s)", "")
-    t = re.sub(r"^\d+\s+(?=[a-z])", "", t)          # a stray page number before the name ("18 Action No.")
-    t = re.sub(r"[^a-z0-9#% ]+", " ", t)
-    return re.sub(r"\s+", " ", t).strip()
+    t = _PAGE_NUMBER.sub("", t)                     # a stray page number before the name ("18 Action No.")
+    t = _NOT_HEADER.sub(" ", t)
+    return _SPACES.sub(" ", t).strip()
 
 
+@lru_cache(maxsize=65536)
 def header_field(text: str) -> str | None:
-    """The field a header names, or None."""
+    """The field a header names, or None.  Cached: the first 40 rows of every sheet are asked, twice."""
     norm = normalise_header(text)
     if not norm:
         return None
@@ -222,6 +279,26 @@ def header_field(text: str) -> str | None:
     if words & {"revised", "new", "amended"} and words & {"date", "deadline", "timescale", "when", "end"}:
         return "revised"                                  # "Target date (revised)"
     return None
+
+
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def _longest_word(norm: str) -> str:
+    """The longest run of letters and digits in a normalised header ('' if it has none)."""
+    return max(_WORD.findall(norm), key=len, default="")
+
+
+def _may_name(text: str, word: str) -> bool:
+    """False only where ``normalise_header(text)`` cannot hold ``word``: a cheap test before the regexes.
+
+    Normalising splits words but never joins letters that were apart, except by
+    dropping "(s)" or HTML tags; so short of those, each word of the result is
+    already in the lower-cased text."""
+    if not word:
+        return True
+    lowered = text.lower()
+    return word in lowered or "(s)" in lowered or "<" in text
 
 
 def theme_name(text: str) -> str:
@@ -349,8 +426,9 @@ def read_action_plan(grid: SheetGrid, *, columns: Mapping[str, str] | None = Non
     plan_legend = legend if legend is not None and legend.source == "config" else (sheet_legend or legend
                                                                                    or rag.DEFAULT_LEGEND)
     plan = Plan(grid.name, header_row, cols, reader.actions, plan_legend)
+    statuses = _StatusWords(plan_legend)
     for act in plan.actions:
-        plan.findings += _settle(act, plan_legend)
+        plan.findings += _settle(act, plan_legend, statuses)
     return plan
 
 
@@ -368,16 +446,24 @@ class _RowReader:
         self.stopped = False
         self.first_col = min(cols.values())
         self.last_col = max(cols.values())
+        self._named = [(c, h, _longest_word(h)) for c, h in header_texts.items() if h]
+        # matches a repeated header must reach; a row with fewer texts than that cannot be one
+        self._header_needs = max(2, (len(self._named) * 6 + 9) // 10) if self._named else len(cols) + 10**6
 
     def take(self, r: int) -> None:
         self._row = r
-        texts = {c: t for c, t in self.grid.row_texts(r).items()}
-        if not texts or self.stopped:
+        row = self.grid.cells.get(r)
+        if not row or self.stopped:
             return
-        if self._is_level_grid(texts):
+        texts = row_texts(row)
+        if not texts:
+            return
+        joined = "\n".join(texts.values())
+        lowered = joined.lower()
+        if self._is_level_grid(texts, lowered):
             self.stopped = True
             return
-        if self._is_repeated_header(texts):
+        if self._is_repeated_header(texts, joined, lowered):
             return
         if self._is_legend(texts):
             self.legend_lines += list(texts.values())
@@ -386,7 +472,7 @@ class _RowReader:
             self.theme = theme_name(next(iter(texts.values())))
             self.group.clear()
             return
-        values = {fld: cell_text(self.grid.value(r, c)) for fld, c in self.cols.items()}
+        values = {fld: cell_text(cell[0]) if (cell := row.get(c)) is not None else "" for fld, c in self.cols.items()}
         if not any(values.values()):
             return
         if self._is_continuation(values):
@@ -395,20 +481,32 @@ class _RowReader:
         self.actions.append(self._new_action(r, values))
 
     @staticmethod
-    def _is_level_grid(texts: dict[int, str]) -> bool:
-        """A maturity grid ("Progress | 1 | 2 | 3 | 4") or its key under the plan ends the plan."""
-        if any("levels of progress" in t.lower() for t in texts.values()):
+    def _is_level_grid(texts: dict[int, str], lowered: str) -> bool:
+        """A maturity grid ("Progress | 1 | 2 | 3 | 4") or its key under the plan ends the plan.
+        ``lowered``: the row's texts joined by newlines, lower-cased."""
+        if "levels of progress" in lowered:
             return True
+        if len(texts) != 5:
+            return False
         numbers = [t for c, t in sorted(texts.items())[1:]]
         return numbers == ["1", "2", "3", "4"]
 
-    def _is_repeated_header(self, texts: dict[int, str]) -> bool:
-        matches = sum(1 for c, h in self.header_texts.items()
-                      if h and len(texts.get(c, "")) <= 60 and normalise_header(texts.get(c, "")) == h)
-        named = sum(1 for h in self.header_texts.values() if h)
-        return named > 0 and matches >= max(2, (named * 6 + 9) // 10)
+    def _is_repeated_header(self, texts: dict[int, str], joined: str, lowered: str) -> bool:
+        if len(texts) < self._header_needs:
+            return False
+        if "<" not in joined and "(s)" not in lowered and \
+                sum(1 for _, _, word in self._named if word in lowered) < self._header_needs:
+            return False                  # too few header words anywhere in the row (see _may_name)
+        matches = 0
+        for c, h, word in self._named:
+            t = texts.get(c)
+            if t is not None and len(t) <= 60 and _may_name(t, word) and normalise_header(t) == h:
+                matches += 1
+        return matches >= self._header_needs
 
     def _is_legend(self, texts: dict[int, str]) -> bool:
+        if len(texts) > 6:                              # each text is a line at least: more than a legend has
+            return False
         lines = [ln for t in texts.values() for ln in t.split("\n") if ln.strip()]
         return bool(lines) and len(lines) <= 6 and all(rag.parse_legend_line(ln) for ln in lines)
 
@@ -457,7 +555,7 @@ class _RowReader:
         self._fill_groups(values)
         act = Action(sheet=self.grid.name, row=r)
         act.texts = {k: v for k, v in values.items() if v}
-        act.cells = {fld: f"{letters}{r}" for fld, letters in self.letters.items()}
+        act.cells = RowCells(self.letters, r)
         status_col = self.cols.get("status")
         act.status_fill = self.grid.cell(r, status_col).fill if status_col else self._row_fill(r)
         act.theme = values.get("theme") or self.theme
@@ -487,7 +585,19 @@ class _RowReader:
 
 # ------------------------------------------------------ settling each action
 
-def _settle(act: Action, legend: rag.Legend) -> list[Finding]:
+class _StatusWords(dict):
+    """:func:`rag.status_from_word` under one legend, once per distinct word: a plan repeats a handful."""
+
+    def __init__(self, legend: rag.Legend) -> None:
+        super().__init__()
+        self.legend = legend
+
+    def __missing__(self, word: str) -> tuple[str | None, rag.Meaning | None] | None:
+        found = self[word] = rag.status_from_word(word, self.legend)
+        return found
+
+
+def _settle(act: Action, legend: rag.Legend, statuses: _StatusWords) -> list[Finding]:
     """Turn an action's raw texts into typed fields; report what cannot be read."""
     t = act.texts
     out: list[Finding] = []
@@ -505,18 +615,27 @@ def _settle(act: Action, legend: rag.Legend) -> list[Finding]:
         act.start = parse_date_text(t["start"])
     act.level = _level(t.get("level", ""))
     out += _settle_progress(act)
-    out += _settle_status(act, legend)
+    out += _settle_status(act, legend, statuses)
     return out
 
 
+_LEADING_NUMBER = re.compile(r"^\s*(\d+)")
+
+
 def _level(text: str) -> int | None:
-    m = re.match(r"^\s*(\d+)", text or "")
+    m = _LEADING_NUMBER.match(text or "")
     return int(m.group(1)) if m else None
+
+
+@lru_cache(maxsize=4096)
+def _percents(text: str) -> tuple[float, ...]:
+    """:func:`parse_percent` of a progress text, once per distinct text: a plan has a handful."""
+    return tuple(parse_percent(text))
 
 
 def _settle_progress(act: Action) -> list[Finding]:
     raw = act.texts.get("progress_pct", "")
-    values = parse_percent(raw) if raw else []
+    values = list(_percents(raw)) if raw else []
     if not values:
         return []
     act.progress = min(values)
@@ -528,10 +647,10 @@ def _settle_progress(act: Action) -> list[Finding]:
     return []
 
 
-def _settle_status(act: Action, legend: rag.Legend) -> list[Finding]:
+def _settle_status(act: Action, legend: rag.Legend, statuses: _StatusWords) -> list[Finding]:
     out: list[Finding] = []
     act.status_word = act.texts.get("status", "")
-    by_word = rag.status_from_word(act.status_word, legend) if act.status_word else None
+    by_word = statuses[act.status_word] if act.status_word else None
     fill_colour = rag.classify_rgb(act.status_fill) if act.status_fill else None
     cell = act.cell("status")
     place = where(act.sheet, cell)

@@ -36,6 +36,8 @@ def sheet_kind(grid: SheetGrid) -> str | None:
         return "targets"
     head = _head(grid)
     scores = {"action_plan": plans.looks_like_action_plan(head)}
+    if scores["action_plan"] >= 1.0:      # every score is at most 1.0, and a tie goes to the plan: nothing can beat it
+        return "action_plan"
     for kind, scorer in _other_scorers().items():
         scores[kind] = scorer(head)
     kind, score = max(scores.items(), key=lambda kv: kv[1])

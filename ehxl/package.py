@@ -72,6 +72,15 @@ STRICT_MAIN = "http://purl.oclc.org/ooxml/spreadsheetml/main"
 XLSB_CT = "application/vnd.ms-excel.sheet.binary.macroEnabled.main"
 
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False)
+
+
+class _NoTree:
+    """A parser target that keeps nothing: checking that a part parses needs no tree of it in memory."""
+
+    def close(self) -> None:
+        return None
+
+
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
 
 
@@ -430,6 +439,10 @@ class Package:
         self._cache[name] = data
         return data
 
+    def forget(self, name: str) -> None:
+        """Drop a part's cached content (a large sheet, once read): it is inflated again if asked for."""
+        self._cache.pop(name, None)
+
     def info(self, name: str) -> zipfile.ZipInfo:
         return self._infos[name]
 
@@ -509,6 +522,16 @@ class Package:
     def fingerprint(self) -> tuple[int, int, str]:
         return self._fingerprint
 
+    def digest(self, name: str) -> str:
+        """The sha256 of a part's content, inflating it a megabyte at a time when it is not already read."""
+        if name in self._cache:
+            return hashlib.sha256(self._cache[name]).hexdigest()
+        info = self._infos[name]
+        try:
+            return _sha256(self._zip, name)
+        except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+            raise WorkbookRefused(_damaged(f"{self._what(info.filename)} is garbled"), path=self.path) from exc
+
     def part_digests(self) -> dict[str, str]:
         return {n: hashlib.sha256(self._raw(n)).hexdigest() for n in self.names}
 
@@ -517,6 +540,24 @@ class Package:
         if name in self._cache:
             return self._cache[name]
         return self._inflate(self._infos[name], -1)
+
+    def _stored(self, info: zipfile.ZipInfo) -> bytes | None:
+        """A part's bytes as stored in the zip (still compressed), or None where they cannot simply be copied:
+        encrypted or zip64 entries, or methods other than stored and deflated."""
+        if info.flag_bits & 0x1 or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            return None
+        if max(info.file_size, info.compress_size, info.header_offset) >= zipfile.ZIP64_LIMIT:
+            return None
+        with self._zip._lock:
+            fp = self._zip.fp
+            fp.seek(info.header_offset)
+            head = fp.read(zipfile.sizeFileHeader)
+            if len(head) != zipfile.sizeFileHeader or head[:4] != zipfile.stringFileHeader:
+                return None
+            name_len, extra_len = int.from_bytes(head[26:28], "little"), int.from_bytes(head[28:30], "little")
+            fp.seek(info.header_offset + zipfile.sizeFileHeader + name_len + extra_len)
+            raw = fp.read(info.compress_size)
+        return raw if len(raw) == info.compress_size else None
 
     def _inflate(self, info: zipfile.ZipInfo, limit: int) -> bytes:
         """A part's bytes; damage found only deep inside a part (bad CRC, broken deflate) is a refusal too."""
@@ -638,9 +679,8 @@ def _write(pkg: Package, changes: Mapping[str, bytes | None], tmp: Path, report:
                 out.writestr(new, data)
                 report.changed.append(name)
             else:
-                data = pkg._raw(name)
-                expected[name] = hashlib.sha256(data).hexdigest()
-                out.writestr(_copy_info(info), data)
+                expected[name] = pkg.digest(name)
+                _copy_entry(pkg, info, out)
         now = dt.datetime.now().timetuple()[:6]
         for name, data in changes.items():
             if name not in pkg._infos and data is not None:
@@ -651,6 +691,25 @@ def _write(pkg: Package, changes: Mapping[str, bytes | None], tmp: Path, report:
         out.fp.flush()
         os.fsync(out.fp.fileno())
     return expected
+
+
+def _copy_entry(pkg: Package, info: zipfile.ZipInfo, out: zipfile.ZipFile) -> None:
+    """An unchanged part copied as it is stored, compressed bytes and all: inflating and deflating a large
+    sheet again would cost most of a save.  :func:`_verify` still inflates the copy and compares its hash."""
+    raw = pkg._stored(info)
+    if raw is None:
+        out.writestr(_copy_info(info), pkg._raw(info.filename))
+        return
+    new = _copy_info(info)
+    new.CRC, new.compress_size, new.file_size = info.CRC, info.compress_size, info.file_size
+    new.header_offset = out.fp.tell()
+    out._writecheck(new)
+    out._didModify = True
+    out.fp.write(new.FileHeader(False))
+    out.fp.write(raw)
+    out.filelist.append(new)
+    out.NameToInfo[new.filename] = new
+    out.start_dir = out.fp.tell()
 
 
 def _copy_info(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
@@ -667,17 +726,37 @@ def _verify(tmp: Path, expected: dict[str, str], changes: Mapping[str, bytes | N
         with zipfile.ZipFile(tmp) as z:
             names = set(z.namelist())
             for name, digest in expected.items():
-                if name not in names or hashlib.sha256(z.read(name)).hexdigest() != digest:
+                if name not in names or _sha256(z, name) != digest:
                     raise SaveRefused(f"was not saved: ehxl's check of the new copy found that something it must "
                                       f"leave alone would change, so it stopped and your workbook is untouched. "
                                       f"Please report this fault in ehxl (detail for support: {name}).", path=target)
             for name, data in changes.items():
                 if data is not None and name.endswith((".xml", ".rels")):
-                    etree.fromstring(z.read(name), _PARSER)
+                    _check_parses(z, name)
     except (zipfile.BadZipFile, etree.XMLSyntaxError) as exc:
         raise SaveRefused(f"was not saved: the new copy ehxl made failed its check, so it stopped and your workbook "
                           f"is untouched. Please report this fault in ehxl (detail for support: "
                           f"{' '.join(str(exc).split())}).", path=target) from exc
+
+
+def _check_parses(z: zipfile.ZipFile, name: str) -> None:
+    """Raise XMLSyntaxError where ``_PARSER`` would, fed a megabyte at a time and building no tree (a
+    10,000-row sheet's tree would take tens of MB)."""
+    parser = etree.XMLParser(target=_NoTree(), resolve_entities=False, no_network=True, huge_tree=False,
+                             load_dtd=False)
+    with z.open(name) as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            parser.feed(chunk)
+    parser.close()
+
+
+def _sha256(z: zipfile.ZipFile, name: str) -> str:
+    """The hash of an entry's content, inflated a megabyte at a time (its CRC checked at the end, as by read)."""
+    h = hashlib.sha256()
+    with z.open(name) as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
 
 
 def _backup(path: Path) -> Path:

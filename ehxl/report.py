@@ -85,7 +85,7 @@ def is_url(link: str) -> bool:
     return bool(_URL.match(link))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Cell:
     """A value with a named style; ``link`` is a place in the workbook such as ``'Plan'!A7``.
 
@@ -258,6 +258,8 @@ def row_lines(spec: SheetSpec, row: list) -> int:
             continue
         width = max(4.0, float(spec.widths.get(c, 8.43)) * (0.85 if cell.style == "header" else 1.0))
         per_char = 1.0 if cell.style == "wrap" else 1.15
+        if len(cell.value) * per_char <= width - 1 and "\n" not in cell.value:
+            continue                                      # fits on one line: most cells
         needed = sum(max(1, math.ceil(len(part) * per_char / (width - 1))) for part in cell.value.split("\n"))
         lines = max(lines, needed)
     return lines

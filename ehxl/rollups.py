@@ -39,6 +39,8 @@ def sheets(result: Analysis, source: str) -> list:
 
 
 def _maturity(result, by_kind, config, findings) -> None:
+    if not by_kind.get("maturity_grid") and not any("level" in p.columns for p in result.plans):
+        return                                # no levels anywhere: not even the module is needed
     from . import maturity
 
     levels = []
@@ -67,6 +69,8 @@ def _maturity(result, by_kind, config, findings) -> None:
 
 
 def _kpis(result, by_kind, findings) -> None:
+    if not by_kind.get("kpi_table"):          # nothing to read: not even the module is needed
+        return
     from . import kpis
 
     measures = []
@@ -90,6 +94,8 @@ def _kpis(result, by_kind, findings) -> None:
 
 
 def _audits(result, by_kind, findings) -> None:
+    if not by_kind.get("audit_table"):
+        return
     from . import audits
 
     tables = []

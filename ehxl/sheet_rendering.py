@@ -11,12 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import fractions
+import functools
 import math
 import re
 from typing import Callable
 from urllib.parse import quote
 
-from .grid import a1
+from .grid import a1, column_letter
 from .parts import DECLARATION, MAIN_NS, R_NS, escape_xml
 from .report import SheetSpec, date_format, is_url, row_lines
 
@@ -27,6 +28,8 @@ MAX_HEADER = 255
 
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _EXCEL_ESCAPE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
+_NEEDS_CLEANING = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]|_x[0-9A-Fa-f]{4}_")
+_NEEDS_ESCAPING = re.compile('[&<>"\r]')
 
 
 def clean_text(text: str, limit: int = MAX_TEXT) -> str:
@@ -35,6 +38,8 @@ def clean_text(text: str, limit: int = MAX_TEXT) -> str:
     A literal ``_x0041_`` would be read by Excel as an escaped character, so its
     underscore is itself escaped (``_x005F_``).
     """
+    if len(text) <= limit and not _NEEDS_CLEANING.search(text):     # most text: one scan, nothing to do
+        return text
     text = _ILLEGAL_XML.sub("", text)[:limit]
     return _EXCEL_ESCAPE.sub(r"_x005F_\1", text)
 
@@ -54,6 +59,12 @@ def _serial(value: dt.date | dt.datetime, date1904: bool) -> float | None:
     if not date1904 and moment < dt.datetime(1900, 3, 1):
         serial -= 1   # Excel counts a 29 Feb 1900 that never was
     return serial
+
+
+@functools.lru_cache(maxsize=4096)
+def _day_serial(value: dt.date, date1904: bool) -> float | None:
+    """:func:`_serial` of a plain date, once per date: a sheet of deadlines repeats a few hundred."""
+    return _serial(value, date1904)
 
 
 def number_text(value: float | int) -> str:
@@ -83,6 +94,8 @@ def _file_target(path: str) -> str:
 def _cell_xml(ref: str, value: object, style: str, xf: Callable[[str, str | None], int],
               date1904: bool) -> str:
     """One ``<c>``: text inline (never a formula), numbers, dates as serials, booleans."""
+    if type(value) is str:
+        return _text_xml(ref, clean_text(value), style, xf)
     if isinstance(value, bool):
         return f'<c r="{ref}" s="{xf(style, None)}" t="b"><v>{int(value)}</v></c>'
     if isinstance(value, (decimal.Decimal, fractions.Fraction)):
@@ -95,15 +108,32 @@ def _cell_xml(ref: str, value: object, style: str, xf: Callable[[str, str | None
         seconds = value.hour * 3600 + value.minute * 60 + value.second + value.microsecond / 1e6
         return f'<c r="{ref}" s="{xf(style, date_format(value, style))}"><v>{number_text(seconds / 86400)}</v></c>'
     if isinstance(value, dt.date):
-        serial = _serial(value, date1904)
+        serial = _day_serial(value, date1904) if type(value) is dt.date else _serial(value, date1904)
         if serial is not None:
             return f'<c r="{ref}" s="{xf(style, date_format(value, style))}"><v>{number_text(serial)}</v></c>'
         value = value.isoformat()
-    text = "" if value is None else clean_text(str(value))
+    return _text_xml(ref, "" if value is None else clean_text(str(value)), style, xf)
+
+
+def _text_xml(ref: str, text: str, style: str, xf: Callable[[str, str | None], int]) -> str:
     if not text:                                  # an empty string is an empty cell, as in Excel
         return f'<c r="{ref}" s="{xf(style, None)}"/>'
-    space = ' xml:space="preserve"' if text != text.strip() else ""
-    return f'<c r="{ref}" s="{xf(style, None)}" t="inlineStr"><is><t{space}>{escape_xml(text)}</t></is></c>'
+    space = ' xml:space="preserve"' if text[0].isspace() or text[-1].isspace() else ""
+    escaped = escape_xml(text) if _NEEDS_ESCAPING.search(text) else text
+    return f'<c r="{ref}" s="{xf(style, None)}" t="inlineStr"><is><t{space}>{escaped}</t></is></c>'
+
+
+def _remembered(xf: Callable[[str, str | None], int]) -> Callable[[str, str | None], int]:
+    """``xf`` asked once per style and format: a sheet of 10,000 rows has a dozen of them."""
+    seen: dict[tuple[str, str | None], int] = {}
+
+    def index(style: str, fmt: str | None) -> int:
+        key = (style, fmt)
+        found = seen.get(key)
+        if found is None:
+            found = seen[key] = xf(style, fmt)
+        return found
+    return index
 
 
 def _header_text(page_header: str) -> str:
@@ -125,24 +155,33 @@ def render_sheet(spec: SheetSpec, xf: Callable[[str, str | None], int], *, date1
     ``code_name`` the sheet's VBA name, both kept when a sheet is refreshed.
     """
     link_rids = link_rids or {}
-    rows_xml: list[str] = []
+    rows_xml: list[bytes] = []                   # encoded row by row: a 10,000-row sheet is held once, not thrice
     links: list[tuple[str, str, str, str | None]] = []   # (cell, location or url, display, other workbook)
     max_row = max_col = 0
+    letters = [column_letter(c) for c in range(1, max((len(row) for row in spec.rows), default=0) + 1)]
+    xf = _remembered(xf)
     for r, row in enumerate(spec.rows, start=1):
         cells = []
+        number = str(r)
+        last = 0
         for c, cell in enumerate(row, start=1):
             if cell is None:
                 continue
-            ref = a1(r, c)
-            cells.append(_cell_xml(ref, cell.value, cell.style, xf, date1904))
-            max_row, max_col = max(max_row, r), max(max_col, c)
+            ref = letters[c - 1] + number
+            value = cell.value
+            if type(value) is str:
+                cells.append(_text_xml(ref, clean_text(value), cell.style, xf))
+            else:
+                cells.append(_cell_xml(ref, value, cell.style, xf, date1904))
+            last = c
             if cell.link:
-                links.append((ref, cell.link, clean_text(str(cell.value if cell.value is not None else ""), 255),
+                links.append((ref, cell.link, clean_text(str(value if value is not None else ""), 255),
                               cell.target))
         if cells:
+            max_row, max_col = r, max(max_col, last)
             lines = row_lines(spec, row)
             height = f' ht="{min(409, 15 * lines)}" customHeight="1"' if lines > 1 else ""
-            rows_xml.append(f'<row r="{r}"{height}>{"".join(cells)}</row>')
+            rows_xml.append(f'<row r="{r}"{height}>{"".join(cells)}</row>'.encode("utf-8"))
     out = [f'<worksheet xmlns="{MAIN_NS}" xmlns:r="{R_NS}">']
     sheet_pr = ""
     if spec.tab_colour:
@@ -164,7 +203,8 @@ def render_sheet(spec: SheetSpec, xf: Callable[[str, str | None], int], *, date1
         cols = "".join(f'<col min="{c}" max="{c}" width="{number_text(min(255.0, max(0.0, float(w))))}" '
                        f'customWidth="1"/>' for c, w in sorted(spec.widths.items()))
         out.append(f"<cols>{cols}</cols>")
-    out.append(f"<sheetData>{''.join(rows_xml)}</sheetData>" if rows_xml else "<sheetData/>")
+    head = "".join(out).encode("utf-8")
+    out = ["<sheetData/>"] if not rows_xml else []
     if spec.autofilter:
         out.append(f'<autoFilter ref="{escape_xml(spec.autofilter.replace("$", ""))}"/>')
     if links:
@@ -190,4 +230,7 @@ def render_sheet(spec: SheetSpec, xf: Callable[[str, str | None], int], *, date1
     if legacy_rid:
         out.append(f'<legacyDrawing r:id="{legacy_rid}"/>')
     out.append("</worksheet>")
-    return DECLARATION + "".join(out).encode("utf-8")
+    tail = "".join(out).encode("utf-8")
+    if not rows_xml:
+        return DECLARATION + head + tail
+    return b"".join([DECLARATION, head, b"<sheetData>", *rows_xml, b"</sheetData>", tail])

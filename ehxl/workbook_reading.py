@@ -24,9 +24,9 @@ from typing import Iterable
 
 from lxml import etree
 
-from . import rag
+from . import rag, xml_scan
 from .errors import WorkbookRefused
-from .grid import GridCell, SheetGrid, split_a1
+from .grid import GridCell, SheetGrid, column_index, split_a1
 from .package import Package
 
 #: Excel's own limit on the characters in one cell; longer text is cut there.
@@ -36,6 +36,17 @@ _PARSER_KW = dict(resolve_entities=False, no_network=True, huge_tree=False, load
 _DATE_IDS = set(range(14, 23)) | set(range(27, 37)) | set(range(45, 48)) | set(range(50, 59))
 _BUILTIN_FORMATS = {9: "0%", 10: "0.00%", 14: "dd/mm/yyyy", 15: "d-mmm-yy", 16: "d-mmm", 17: "mmm-yy"}
 _QUOTED = re.compile(r'"[^"]*"|\[[^\]]*\]|\\.|_.|\*.')
+_ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+class _NoTree:
+    """A parser target that keeps nothing: the scanned parts are still checked to be well-formed XML."""
+
+    def close(self) -> None:
+        return None
+
+
+_WELL_FORMED = etree.XMLParser(target=_NoTree(), **_PARSER_KW)
 _DATE_CODE = re.compile(r"[dmyhs]", re.I)
 
 
@@ -74,6 +85,7 @@ def read_workbook(path: str | Path, *, skip: Iterable[str] = (), package: Packag
                 continue
             where = f"sheet '{sheet.name}'"
             book.grids.append(_read_sheet(pkg, sheet.name, sheet.part, strings, styles, date1904))
+            pkg.forget(sheet.part)
     except WorkbookRefused:
         raise
     except (etree.XMLSyntaxError, KeyError, ValueError, IndexError, OSError) as exc:
@@ -165,11 +177,36 @@ def _shared_strings(pkg: Package) -> list[str]:
     part = pkg.shared_strings_part()
     if not part:
         return []
+    data = pkg.read(part)
+    etree.fromstring(data, _WELL_FORMED)
+    try:
+        return _scan_strings(data)
+    except xml_scan.NotPlain:
+        pass
     out: list[str] = []
-    for _, si in etree.iterparse(io.BytesIO(pkg.read(part)), events=("end",), tag="{*}si", **_PARSER_KW):
+    for _, si in etree.iterparse(io.BytesIO(data), events=("end",), tag="{*}si", **_PARSER_KW):
         out.append(_text_of(si))
         si.clear()
     return out
+
+
+def _scan_strings(data: bytes) -> list[str]:
+    """The shared strings read as bytes (see :mod:`ehxl.xml_scan`): a plain ``<si><t>`` is most of them."""
+    xml_scan.check_plain(data)
+    out: list[str] = []
+    for plain, body in xml_scan.SHARED.findall(data):
+        out.append(_finish(xml_scan.text(plain)) if plain or not body else _fragment_text(b"<si>", body, b"</si>"))
+    if len(out) != xml_scan.count_tags(data, b"si"):
+        raise xml_scan.NotPlain("a shared string the scanner did not match")
+    return out
+
+
+def _fragment_text(start: bytes, body: bytes, end: bytes) -> str:
+    """The text of a rich (several runs, phonetic guides) string, parsed on its own."""
+    try:
+        return _text_of(etree.fromstring(start + body + end, _PARSER))
+    except etree.XMLSyntaxError as exc:
+        raise xml_scan.NotPlain("a string that does not parse on its own") from exc
 
 
 def _text_of(el) -> str:
@@ -180,18 +217,137 @@ def _text_of(el) -> str:
         if parent is not None and etree.QName(parent).localname == "rPh":
             continue
         parts.append(t.text or "")
-    text = "".join(parts)
+    return _finish("".join(parts))
+
+
+def _finish(text: str) -> str:
+    """Excel's ``_xHHHH_`` escapes undone, and text cut at Excel's limit."""
     if "_x" in text:
-        text = re.sub(r"_x([0-9A-Fa-f]{4})_", lambda m: chr(int(m.group(1), 16)), text)
+        text = _ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), text)
     return text[:MAX_TEXT]
+
+
+_PARSER = etree.XMLParser(**_PARSER_KW)
 
 
 def _read_sheet(pkg: Package, name: str, part: str, strings: list[str], styles: _Styles,
                 date1904: bool) -> SheetGrid:
-    grid = SheetGrid(name)
     epoch = datetime(1904, 1, 1) if date1904 else datetime(1899, 12, 30)
+    data = pkg.read(part)
+    etree.fromstring(data, _WELL_FORMED)
+    try:
+        return _scan_sheet(data, name, strings, styles, epoch)
+    except xml_scan.NotPlain:
+        return _parse_sheet(data, name, strings, styles, epoch)
+
+
+def _scan_sheet(data: bytes, name: str, strings: list[str], styles: _Styles, epoch: datetime) -> SheetGrid:
+    """The sheet read as bytes (see :mod:`ehxl.xml_scan`), with the same result as :func:`_parse_sheet`."""
+    start, end = xml_scan.sheet_data(data)
+    xml_scan.check_plain(data, start, end)
+    grid = SheetGrid(name)
+    cells = rows = 0
+    rich = False
+    row: dict[int, GridCell] = {}
+    read: list[tuple[int, dict[int, GridCell]]] = []
+    next_row = next_col = 1
+    columns, looks, n_strings, plain = _COLUMNS, _StyleBytes(styles), len(strings), (None, None, False)
+    new_cell = tuple.__new__
+    last_style: list[bytes | None] = [None] * n_strings
+    last_cell: list[GridCell | None] = [None] * n_strings
+    for lo, hi in xml_scan.chunks(data, start, end):
+        for letters, s, kind, raw, inline, body, row_tag, number, attrs in xml_scan.CELL_OR_ROW.findall(data, lo, hi):
+            if row_tag:
+                rows += 1
+                r = _row_number(number, attrs, next_row)
+                next_row, next_col = r + 1, 1
+                if b"hidden" in attrs and _hidden(attrs):
+                    grid.hidden_rows.add(r)
+                row = {}
+                read.append((r, row))
+                continue
+            cells += 1
+            col = (columns.get(letters) or _column(letters)) if letters else next_col
+            next_col = col + 1
+            if kind == b"s" and raw and 0 <= (i := int(raw)) < n_strings:
+                if last_style[i] != s:       # a shared string in the style it had last time is the same cell
+                    fill, fmt, _ = looks.get(s) or looks.add(s) if s else plain
+                    last_style[i], last_cell[i] = s, new_cell(GridCell, (strings[i], fill, fmt))
+                row[col] = last_cell[i]
+                continue
+            fill, fmt, is_date = looks.get(s) or looks.add(s) if s else plain
+            if kind == b"s":
+                value = None
+            elif kind == b"inlineStr":
+                rich = True
+                value = _fragment_text(b"<is>", body, b"</is>") if inline else None
+            elif raw:
+                value = _typed(kind.decode() if kind else "n", xml_scan.text(raw), strings, is_date, epoch)
+            else:
+                value = None
+            if value is not None or fill is not None:
+                row[col] = new_cell(GridCell, (value, fill, fmt))
+    if cells != xml_scan.count_cells(data, start, end, rich) or rows != data.count(b"<row", start, end) \
+            or xml_scan.rows_outside(data, start, end):
+        raise xml_scan.NotPlain("a cell or row the scanner did not match")
+    for r, cells_of in read:
+        if cells_of:
+            grid.cells[r] = cells_of
+    grid.merged = _scan_merges(data, end)
+    return grid
+
+
+class _StyleBytes(dict):
+    """:meth:`_Styles.lookup` by the ``s=`` attribute's bytes, so a cell's style costs one dict lookup."""
+
+    def __init__(self, styles: _Styles) -> None:
+        super().__init__()
+        self.styles = styles
+
+    def add(self, s: bytes) -> tuple[str | None, str | None, bool]:
+        found = self[s] = self.styles.lookup(int(s)) if int(s) else (None, None, False)
+        return found
+
+
+def _row_number(number: bytes, attrs: bytes, next_row: int) -> int:
+    """A row's ``r=`` (first, as written by Excel, or among its other attributes); the next row without one."""
+    if number:
+        return int(number)
+    found = xml_scan.ROW_NUMBER.search(attrs)
+    return int(found.group(1).decode() or next_row) if found else next_row
+
+
+def _hidden(attrs: bytes) -> bool:
+    found = xml_scan.ROW_HIDDEN.search(attrs)
+    return bool(found) and found.group(1).lower() in (b"1", b"true")
+
+
+_COLUMNS: dict[bytes, int] = {}
+
+
+def _column(letters: bytes) -> int:
+    col = _COLUMNS[letters] = column_index(letters.decode())
+    return col
+
+
+def _scan_merges(data: bytes, start: int) -> list[tuple[int, int, int, int]]:
+    out = []
+    refs = xml_scan.MERGE.findall(data, start)
+    if len(refs) != xml_scan.count_tags(data, b"mergeCell") or b":mergeCell" in data:
+        raise xml_scan.NotPlain("a merged range the scanner did not match")
+    for ref in refs:
+        ref = xml_scan.text(ref)
+        if ":" in ref:
+            (r1, c1), (r2, c2) = (split_a1(x) for x in ref.split(":"))
+            out.append((r1, c1, r2, c2))
+    return out
+
+
+def _parse_sheet(data: bytes, name: str, strings: list[str], styles: _Styles, epoch: datetime) -> SheetGrid:
+    """The sheet read with lxml, element by element: for parts the scanner cannot vouch for."""
+    grid = SheetGrid(name)
     next_row = 1
-    source = io.BytesIO(pkg.read(part))
+    source = io.BytesIO(data)
     for _, el in etree.iterparse(source, events=("end",), tag=("{*}row", "{*}mergeCell"), **_PARSER_KW):
         if el.tag.endswith("mergeCell"):
             ref = el.get("ref", "")

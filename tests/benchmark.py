@@ -2,7 +2,7 @@
 
 Not part of the test suite (pytest collects only ``test_*.py``).  Run it with
 
-    python tests/benchmark.py [--rows 200 2000 20000] [--teams 100] [--repeat 3] [--pack-only]
+    python tests/benchmark.py [--rows 200 2000 20000] [--teams 100] [--repeat 5] [--pack-only]
                               [--startup-only] [--startup-runs 11]
 
 Start-up: ``ehxl --help`` and ``ehxl --version`` against ``python -c pass``,
@@ -17,8 +17,13 @@ and against ehxl forced to read in one process.
 
 Each measurement is a whole process (interpreter start, imports, read, work,
 write), on the same generated files, in the same run, so the columns are
-comparable.  The best of ``--repeat`` runs is reported, with the peak RSS of
-the largest process (ehxl's readers run in child processes of their own).
+comparable.  For one plan the median of ``--repeat`` runs (at least 5 is
+meant) is reported, after a warm-up run of each command, with the peak RSS of
+each (``getrusage(RUSAGE_CHILDREN)`` in a wrapper process per run); for the
+board pack the best of ``--repeat``, with the peak RSS of the largest process
+(ehxl's readers run in child processes of their own).  Children may write
+bytecode caches even where PYTHONDONTWRITEBYTECODE is set, as an installed
+ehxl would have them.
 """
 from __future__ import annotations
 
@@ -68,14 +73,52 @@ def make_plan(path: Path, rows: int) -> None:
     wb.close()
 
 
-def timed(cmd: list[str], repeat: int, original: Path, work: Path) -> float:
-    best = float("inf")
+#: Runs one command and prints its seconds, the peak RSS (KiB) of it and whatever it waited for, and its exit code.
+#: A wrapper process per measurement, because RUSAGE_CHILDREN's ru_maxrss is the largest of every child ever
+#: waited for: asked in the benchmark itself it would stay at the largest run so far.
+MEASURE = ("import resource, subprocess, sys, time; t0 = time.perf_counter(); "
+           "rc = subprocess.call(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL); "
+           "t = time.perf_counter() - t0; "
+           "print(t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, rc)")
+
+
+def child_env() -> dict[str, str]:
+    """The children's environment, with bytecode caches allowed: an installed ehxl has its .pyc files, as
+    openpyxl in site-packages has, and without them every run would compile ehxl's modules afresh."""
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
+def measure(cmd: list[str], ok: tuple[int, ...] = (0,)) -> tuple[float, int]:
+    """Seconds of the whole child process, and its peak RSS in MiB, through a wrapper process of its own."""
+    done = subprocess.run([sys.executable, "-c", MEASURE, *cmd], check=True, capture_output=True, text=True,
+                          env=child_env())
+    seconds, kib, rc = done.stdout.split()
+    if int(rc) not in ok:
+        raise SystemExit(f"{' '.join(cmd)} exited {rc}")
+    return float(seconds), int(kib) // 1024
+
+
+def fresh(original: Path, work: Path) -> None:
+    """A new copy of the plan, with no history or backups from an earlier run beside it: every run alike."""
+    shutil.copyfile(original, work)
+    shutil.rmtree(work.parent / ".ehxl-backups", ignore_errors=True)
+    (work.parent / "ehxl-history.sqlite").unlink(missing_ok=True)
+
+
+def median_of(cmds: list[list[str]], repeat: int, original: Path, work: Path) -> list[tuple[float, int]]:
+    """(median seconds, peak MiB) of each command on a fresh copy of ``original``, after one warm-up run each
+    (bytecode caches written); the commands take turns so that drift in the machine's speed hits all alike."""
+    runs: list[list[tuple[float, int]]] = [[] for _ in cmds]
+    for cmd in cmds:
+        fresh(original, work)
+        measure(cmd)
     for _ in range(repeat):
-        shutil.copyfile(original, work)
-        t0 = time.perf_counter()
-        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        best = min(best, time.perf_counter() - t0)
-    return best
+        for cmd, seen in zip(cmds, runs):
+            fresh(original, work)
+            seen.append(measure(cmd))
+    return [(statistics.median(t for t, _ in seen), max(m for _, m in seen)) for seen in runs]
 
 
 # ------------------------------------------------------------------ the board pack
@@ -188,7 +231,7 @@ def make_teams(folder: Path, teams: int, seed: int = 11) -> int:
 def run_child(cmd: list[str], ok: tuple[int, ...] = (0,)) -> tuple[float, int]:
     """Seconds taken, and the peak RSS (MiB) of the child or of the largest of the processes it waited for."""
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=child_env())
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - t0
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -198,9 +241,14 @@ def run_child(cmd: list[str], ok: tuple[int, ...] = (0,)) -> tuple[float, int]:
 
 
 def best_of(cmds: list[tuple[list[str], tuple[int, ...]]], repeat: int, out: Path) -> list[tuple[float, int]]:
-    """(best seconds, peak MiB) of each (command, exit codes that mean success), taking turns so that drift in
-    the machine's speed hits all alike; each run into an empty folder: no earlier pack, no history to compare."""
+    """(best seconds, peak MiB) of each (command, exit codes that mean success) after a warm-up run of each,
+    taking turns so that drift in the machine's speed hits all alike; each run into an empty folder: no
+    earlier pack, no history to compare."""
     runs: list[list[tuple[float, int]]] = [[] for _ in cmds]
+    for cmd, ok in cmds:                          # warm-up: bytecode caches written
+        shutil.rmtree(out.parent, ignore_errors=True)
+        out.parent.mkdir()
+        run_child(cmd, ok)
     for _ in range(repeat):
         for (cmd, ok), seen in zip(cmds, runs):
             shutil.rmtree(out.parent, ignore_errors=True)
@@ -241,15 +289,25 @@ def pack_rows(sizes: list[int], repeat: int) -> None:
 
 def plan_rows(sizes: list[int], repeat: int) -> None:
     ehxl = [sys.executable, "-m", "ehxl.cli", "rollup", "--as-of", "2016-06-30"]
-    print(f"{'rows':>7}  {'ehxl rollup (s)':>16}  {'openpyxl load+save (s)':>23}  {'ratio':>6}")
+    print(f"{'rows':>7}  {'ehxl rollup (s)':>16}  {'openpyxl load+save (s)':>23}  {'ratio':>6}  "
+          f"{'RSS MiB ehxl/openpyxl':>21}  {'RSS ratio':>9}")
     with tempfile.TemporaryDirectory() as tmp:
         for rows in sizes:
             original = Path(tmp) / f"plan-{rows}.xlsx"
             make_plan(original, rows)
-            work = Path(tmp) / "work.xlsx"
-            t_ehxl = timed([*ehxl, str(work)], repeat, original, work)
-            t_bare = timed([sys.executable, "-c", OPENPYXL, str(work)], repeat, original, work)
-            print(f"{rows:>7}  {t_ehxl:>16.2f}  {t_bare:>23.2f}  {t_ehxl / t_bare:>6.2f}")
+            work = Path(tmp) / "work" / "work.xlsx"
+            work.parent.mkdir(exist_ok=True)
+            (t_ehxl, m_ehxl), (t_bare, m_bare) = median_of(
+                [[*ehxl, str(work)], [sys.executable, "-c", OPENPYXL, str(work)]], repeat, original, work)
+            print(f"{rows:>7}  {t_ehxl:>16.2f}  {t_bare:>23.2f}  {t_ehxl / t_bare:>6.2f}  "
+                  f"{f'{m_ehxl}/{m_bare}':>21}  {m_ehxl / m_bare:>9.2f}")
+
+
+def which_ehxl() -> str:
+    """Where the children import ehxl from: a checkout on PYTHONPATH, or the installed one."""
+    done = subprocess.run([sys.executable, "-c", "import ehxl; print(ehxl.__file__)"], check=True,
+                          capture_output=True, text=True, env=child_env())
+    return str(Path(done.stdout.strip()).parent)
 
 
 #: The console script's form: ``ehxl`` as the program name, the group called as the entry point calls it.
@@ -271,20 +329,19 @@ def startup_row(runs: int) -> None:
     for name, ms in medians.items():
         extra = "" if name == "python -c pass" else f"{ms - base:+.0f}"
         print(f"{name:<30}  {ms:>6.0f}  {extra:>19}")
-    if sys.flags.dont_write_bytecode:
-        print("(PYTHONDONTWRITEBYTECODE is set: ehxl's modules are compiled from source on every run, "
-              "which an installed copy's are not)")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, nargs="+", default=[200, 2000, 20000])
-    parser.add_argument("--teams", type=int, nargs="+", default=[100], help="team workbooks in the board pack")
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--teams", type=int, nargs="*", default=[100], help="team workbooks in the board pack")
+    parser.add_argument("--repeat", type=int, default=5,
+                        help="runs of each command: the median is reported for a plan, the best for a pack")
     parser.add_argument("--pack-only", action="store_true", help="only the board-pack rows")
     parser.add_argument("--startup-only", action="store_true", help="only the start-up row")
     parser.add_argument("--startup-runs", type=int, default=11, help="runs of each start-up command (at least 5)")
     args = parser.parse_args()
+    print(f"ehxl from {which_ehxl()}")
     if not args.pack_only:
         startup_row(args.startup_runs)
         if args.startup_only:

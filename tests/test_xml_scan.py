@@ -1,0 +1,172 @@
+"""The byte scanner reads sheets and shared strings exactly as the lxml reader does, or declines.
+
+Each worksheet here is read both ways: by :func:`ehxl.workbook_reading._scan_sheet` (regular expressions over
+the bytes) and by :func:`ehxl.workbook_reading._parse_sheet` (lxml, element by element).  Where the scanner
+reads a part it must give the same grid; where the part is written in a way it does not read, it must say so
+(``NotPlain``) rather than guess, and ``read_workbook`` then gives the lxml reader's grid.
+"""
+from __future__ import annotations
+
+import io
+import random
+from datetime import datetime
+
+import pytest
+from lxml import etree
+
+from ehxl import actions, xml_scan
+from ehxl import workbook_reading as reading
+from ehxl.grid import column_letter
+
+NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+EPOCH = datetime(1899, 12, 30)
+STRINGS = ["Ref", "Action", "Owner", "Deadline", "Status", "Complete", "RP", "By 1.7.15."]
+
+
+class _Styles(reading._Styles):
+    """Three cell styles without a package: none, a green fill, a date format."""
+
+    def __init__(self) -> None:
+        self.fills = [None, None, "00B050"]
+        self.xfs = [(0, 0), (0, 2), (14, 0)]
+        self.formats = {}
+        self._cache = {}
+
+
+def sheet(rows: str, tail: str = "", head: str = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n',
+          root: str = f'<worksheet xmlns="{NS}">') -> bytes:
+    return f"{head}{root}<sheetData>{rows}</sheetData>{tail}</worksheet>".encode()
+
+
+def both(data: bytes):
+    """(scanned grid or None where the scanner declines, parsed grid)."""
+    try:
+        scanned = reading._scan_sheet(data, "Plan", STRINGS, _Styles(), EPOCH)
+    except xml_scan.NotPlain:
+        scanned = None
+    return scanned, reading._parse_sheet(data, "Plan", STRINGS, _Styles(), EPOCH)
+
+
+def same(a, b) -> bool:
+    return (a.cells, list(a.cells), a.merged, a.hidden_rows) == (b.cells, list(b.cells), b.merged, b.hidden_rows)
+
+
+PLAIN = [
+    '<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c></row>',
+    '<row r="2" spans="1:5" hidden="1"><c r="A2" s="1" t="s"><v>5</v></c><c r="C2" s="2"><v>42186</v></c></row>',
+    '<row r="3"><c r="A3"><v>1.5</v></c><c r="B3"><v>7</v></c><c r="C3"><v>1E3</v></c><c r="D3" t="b"><v>1</v></c>'
+    '<c r="E3" t="e"><v>#N/A</v></c></row>',
+    '<row r="4"><c r="A4" t="str"><f>A1&amp;B1</f><v>Ref &amp; &lt;Action&gt; &#233;&#x41;</v></c>'
+    '<c r="B4" s="1"/><c r="C4" t="s"><v>99</v></c><c r="D4" t="n"><v></v></c></row>',
+    '<row r="5"><c t="s"><v>6</v></c><c t="s"><v>7</v></c><c r="E5" t="inlineStr"><is><t>typed here</t></is></c>'
+    '<c t="inlineStr"><is><r><rPr><b/><color rgb="FFFF0000"/></rPr><t>rich </t></r><r><t>text</t></r>'
+    '<rPh><t>phonetic</t></rPh></is></c></row>',
+    '<row><c r="A6" t="s" cm="1"><v>2</v></c></row><row r="8"/><row r="9" hidden="true"></row>',
+    '<row r="10"><c r="AB10" t="d"><v>2015-07-01T00:00:00</v></c><c r="AC10" t="s"><v>3</v></c>'
+    '<c r="AD10" s="1" t="s"><v>3</v></c><c r="AE10" t="s"><v>3</v></c></row>',
+]
+
+
+@pytest.mark.parametrize("rows", PLAIN + ["".join(PLAIN)])
+def test_plain_rows_are_scanned_to_the_parsers_grid(rows):
+    scanned, parsed = both(sheet(rows, '<mergeCells count="1"><mergeCell ref="A1:C1"/></mergeCells>'))
+    assert scanned is not None and same(scanned, parsed)
+
+
+DECLINED = {
+    "attributes in another order": '<row r="1"><c t="s" r="A1"><v>0</v></c></row>',
+    "a prefix": '<x:row r="1"><x:c r="A1" t="s"><x:v>0</x:v></x:c></x:row>',
+    "a comment": '<row r="1"><!-- <c r="A1" t="s"><v>1</v></c> --><c r="B1" t="s"><v>0</v></c></row>',
+    "CDATA": '<row r="1"><c r="A1" t="str"><v><![CDATA[a < b]]></v></c></row>',
+    "a cell with extensions": '<row r="1"><c r="A1" t="s"><v>0</v><extLst><ext uri="x"/></extLst></c></row>',
+    "an empty inline string": '<row r="1"><c r="A1" t="inlineStr"><is/></c></row>',
+    "a lower-case reference": '<row r="1"><c r="a1" t="s"><v>0</v></c></row>',
+    "a tag split over lines": '<row r="1"><c\n r="A1" t="s"><v>0</v></c></row>',
+}
+
+
+@pytest.mark.parametrize("rows", DECLINED.values(), ids=DECLINED.keys())
+def test_what_the_scanner_does_not_read_it_leaves_to_the_parser(rows):
+    root = f'<worksheet xmlns="{NS}" xmlns:x="{NS}">'
+    scanned, parsed = both(sheet(rows, root=root))
+    assert scanned is None
+    assert parsed.cells or "x:row" not in rows
+
+
+def test_a_part_in_another_encoding_is_left_to_the_parser():
+    data = sheet(PLAIN[0], head='<?xml version="1.0" encoding="UTF-16"?>').decode().encode("utf-16")
+    with pytest.raises(xml_scan.NotPlain):
+        xml_scan.check_plain(data)
+
+
+def test_merged_ranges_the_scanner_cannot_match_are_left_to_the_parser():
+    data = sheet(PLAIN[0], "<mergeCells><mergeCell  ref='A1:B1'/></mergeCells>")
+    scanned, parsed = both(data)
+    assert scanned is None and parsed.merged == [(1, 1, 1, 2)]
+
+
+def test_a_row_tag_outside_the_rows_is_left_to_the_parser():
+    scanned, _ = both(sheet(PLAIN[0], '<extLst><row r="7"><c r="A7"><v>1</v></c></row></extLst>'))
+    assert scanned is None
+
+
+def test_random_plain_sheets_scan_to_the_parsers_grid():
+    rng = random.Random(13)
+    for _ in range(40):
+        rows = []
+        for r in sorted(rng.sample(range(1, 60), 12)):
+            cells = []
+            for col in sorted(rng.sample(range(1, 30), rng.randint(0, 6))):
+                ref = f' r="{column_letter(col)}{r}"' if rng.random() < 0.9 else ""
+                style = rng.choice(["", ' s="0"', ' s="1"', ' s="2"'])
+                kind = rng.choice(["s", "n", "str", "b", None])
+                attr = f' t="{kind}"' if kind else ""
+                value = {"s": str(rng.randrange(len(STRINGS) + 2)), "n": str(rng.choice([0, 1.25, 42186, -3])),
+                         "str": rng.choice(["a &amp; b", " padded ", "x"]), "b": "0", None: "7"}[kind]
+                body = "/>" if rng.random() < 0.1 else f"><v>{value}</v></c>"
+                cells.append(f"<c{ref}{style}{attr}{body}")
+            hidden = ' hidden="1"' if rng.random() < 0.1 else ""
+            rows.append(f'<row r="{r}"{hidden}>{"".join(cells)}</row>')
+        scanned, parsed = both(sheet("".join(rows)))
+        assert scanned is not None and same(scanned, parsed)
+
+
+def _parsed_strings(data: bytes) -> list[str]:
+    return [reading._text_of(si) for _, si in
+            etree.iterparse(io.BytesIO(data), events=("end",), tag="{*}si", **reading._PARSER_KW)]
+
+
+def test_shared_strings_are_scanned_to_the_parsers_list():
+    items = ['<si><t>Plain</t></si>', '<si><t xml:space="preserve"> spaced </t></si>', '<si/>', '<si></si>',
+             '<si><t></t></si>', '<si><t>a &amp; b &#10;c</t></si>', '<si><t>_x0041_ escaped</t></si>',
+             '<si><r><rPr><b/></rPr><t>rich</t></r><r><t> run</t></r></si>',
+             '<si><t>base</t><rPh sb="0" eb="1"><t>guide</t></rPh><phoneticPr fontId="1"/></si>']
+    data = f'<?xml version="1.0"?><sst xmlns="{NS}" count="9">{"".join(items)}</sst>'.encode()
+    assert reading._scan_strings(data) == _parsed_strings(data)
+
+
+def test_shared_strings_with_a_prefix_are_left_to_the_parser():
+    data = f'<x:sst xmlns:x="{NS}"><x:si><x:t>a</x:t></x:si></x:sst>'.encode()
+    with pytest.raises(xml_scan.NotPlain):
+        reading._scan_strings(data)
+
+
+def test_the_header_pretest_never_rejects_a_header():
+    """``_may_name`` may only say no where normalising could not give the header."""
+    heads = {actions.normalise_header(h) for names in actions.SYNONYMS.values() for h in names}
+    rng = random.Random(5)
+    alphabet = "abcdeilnorstuwAEIOST0123 %#()/-_.,:\n\t<>&é\u00a0"
+    texts = [t for h in heads for t in (h, h.upper(), h.title(), f" {h}. ", "1 " + h, h + "(s)", h + " (%)")]
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 12))) for _ in range(3000)]
+    for text in filter(None, (t.strip() for t in texts)):
+        norm = actions.normalise_header(text)
+        for head in heads:
+            if norm == head:
+                assert actions._may_name(text, actions._longest_word(head)), (text, head)
+
+
+def test_row_cells_read_like_the_dict_they_replace():
+    cells = actions.RowCells({"ref": "A", "deadline": "F"}, 12)
+    assert dict(cells) == {"ref": "A12", "deadline": "F12"} and cells == {"ref": "A12", "deadline": "F12"}
+    assert cells.get("deadline") == "F12" and cells.get("owner") is None and "owner" not in cells
+    assert len(cells) == 2 and list(cells) == ["ref", "deadline"]
