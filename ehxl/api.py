@@ -7,28 +7,29 @@ Excel buttons call the engine directly on the open workbook.
 """
 from __future__ import annotations
 
-import csv
 import functools
 import gc
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 
 from .config import Config, parse_as_of, toml_config  # noqa: F401  (part of the library's surface)
 from . import changes as changes_mod
 from . import engine
 from . import history as history_mod
 from .baseline import Past, board_date
-from . import pack as pack_mod
-from . import team_reading
 from .errors import EhxlError
 from .owners import OwnerRegister
 from .package import Package
 from .report import place_sheets
-from .sources import Source, describe, find_workbooks, folder_settings, mark_duplicates
 from .workbook_reading import read_workbook
 from .workbook_writing import OWNED_STATE_SHEET, WorkbookWriter
+
+if TYPE_CHECKING:                       # the board pack's modules load only when a pack is made
+    from . import pack as pack_mod
+    from . import team_reading
+    from .sources import Source
 
 Progress = Callable[[str], None]
 
@@ -80,6 +81,8 @@ class Result:
 
 def load_owners(path: str | Path) -> OwnerRegister:
     """An owner register from an .xlsx/.xlsm (its Owners sheet, else its first sheet) or a .csv."""
+    import csv
+
     path = Path(path)
     if not path.exists():
         raise EhxlError("could not be found; check the --owners path.", path=path)
@@ -221,6 +224,8 @@ class PackResult:
         return [s for s in self.pack.sources if s.status == "refused"]
 
     def json(self) -> dict:
+        from . import pack as pack_mod
+
         doc = pack_mod.to_json(self.pack, file=str(self.out))
         doc["written"] = str(self.written) if self.written else None
         doc["sheets_written"] = list(self.sheets_written)
@@ -250,6 +255,9 @@ def read_pack(paths: Sequence[str | Path], *, out: str | Path | None = None, as_
               kinds: Mapping[str, str] | None = None,
               progress: Callable[[int, int, Source], None] | None = None) -> "pack_mod.Pack":
     """Every team's workbook read and combined, nothing written: what validate and overdue show for many files."""
+    from . import pack as pack_mod
+    from .sources import find_workbooks
+
     out = Path(out) if out is not None else Path.cwd() / "board-pack.xlsx"
     files = find_workbooks(paths, out=out)
     if not files:
@@ -271,6 +279,8 @@ PACK_FILE = "holds only sheets ehxl wrote (a board pack, say), not a team's work
 
 def _describe_all(files: list[Path], out: Path) -> list[Source]:
     """Each file's fingerprint and team, by the ehxl.toml of its folder (read once per folder)."""
+    from .sources import describe, folder_settings, mark_duplicates
+
     settings: dict[Path, Config] = {}
     sources = []
     for path in files:
@@ -287,6 +297,8 @@ def _describe_all(files: list[Path], out: Path) -> list[Source]:
 def _analyse_all(sources: list[Source], owners: str | Path | None, options: dict,
                  progress) -> list[tuple[Source, team_reading.Outcome]]:
     """What became of each file to read, in sources order: read in a pool when there are enough to pay for it."""
+    from . import team_reading
+
     todo = [src for src in sources if src.status == "read"]
     if team_reading.pays(len(todo)):
         try:
@@ -301,6 +313,8 @@ def _analyse_all(sources: list[Source], owners: str | Path | None, options: dict
 def _analyse_in_pool(sources: list[Source], todo: list[Source], owners: str | Path | None, options: dict,
                      progress) -> list[tuple[Source, team_reading.Outcome]]:
     """The pool's outcomes, with ``progress`` called once per file as it finishes (the files not read last)."""
+    from . import team_reading
+
     given = load_owners(owners) if owners else None
     count = iter(range(1, len(sources) + 1))
 
@@ -317,6 +331,8 @@ def _analyse_in_pool(sources: list[Source], todo: list[Source], owners: str | Pa
 
 def _read_all(sources: list[Source], progress) -> list[tuple[Source, list, Config | None]]:
     """Every team file's sheets and settings; a file that cannot be read is marked refused and left out."""
+    from . import team_reading
+
     read = []
     for i, src in enumerate(sources, start=1):
         if src.status == "read":
@@ -331,6 +347,8 @@ def _read_all(sources: list[Source], progress) -> list[tuple[Source, list, Confi
 
 def _team(src: Source, outcome: team_reading.Outcome) -> "pack_mod.Team | None":
     """The team a file's outcome gives, or None with the file marked as left out and why."""
+    from . import pack as pack_mod
+
     if outcome.refused is not None:
         _refuse(src, outcome.refused)
         return None
@@ -353,12 +371,16 @@ def _refuse(src: Source, message: str) -> None:
 
 def _shared_register(read) -> OwnerRegister | None:
     """Every Owners sheet in any team's file, as one register applied to all of them (first listed wins)."""
+    from . import team_reading
+
     people = [person for _, grids, _ in read for person in team_reading.owner_people(grids)]
     return OwnerRegister(people) if people else None
 
 
 def _write_pack(pack, out: Path, *, backup: bool, history=None, since=None, read_kw=None) -> PackResult:
     """The pack's sheets into OUT: a new pack from ehxl's empty one, or the existing pack refreshed in place."""
+    from . import pack as pack_mod
+
     existing = out.exists()
     snapshot = changes_mod.snapshot_of_pack(pack)
     past = Past.find(out, history, since, snapshot,
