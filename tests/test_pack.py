@@ -697,3 +697,19 @@ def test_history_findings_in_a_pack_name_their_team_and_file(folder: Path, tmp_p
     # keep their Comments (column F) from the board of 15 Oct; S2 is complete, S4 has no comment.
     south = str(folder / "south.xlsx")                                # as given: the folder was given whole
     assert stale == [("South locality", south, "F5"), ("South locality", south, "F7")]
+
+
+def test_only_files_whose_sheets_include_owners_are_opened_for_the_register_guess(tmp_path: Path):
+    from openpyxl import Workbook
+
+    from ehxl import team_reading
+
+    with_owners = derby_like_plan(tmp_path / "north.xlsx")             # has an Owners sheet
+    plain = south_plan(tmp_path / "south.xlsx")                        # South locality plan and Targets only
+    wb = Workbook()
+    wb.active.title = " owner register"                               # as a team might type it
+    wb.save(tmp_path / "register.xlsx")
+    (tmp_path / "cut.xlsx").write_bytes(with_owners.read_bytes()[:900])
+    assert [team_reading._may_list_owners(p) for p in (with_owners, plain, tmp_path / "register.xlsx")] == [
+        True, False, True]
+    assert team_reading._may_list_owners(tmp_path / "cut.xlsx")        # unreadable: the careful guess decides
