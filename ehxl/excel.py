@@ -361,9 +361,16 @@ def rollup(book: Any = None, as_of: date | str | None = None) -> engine.Analysis
         analysis.findings = past.with_findings(analysis.findings)
         specs = engine.board_sheets(analysis, source=bk.name) + past.sheets(analysis.as_of, bk.name)
         renamed = _write(bk, specs, records)
-        past.record(snapshot, saved, "workbook", findings=[f.to_dict() for f in analysis.findings])
-        if renamed:
-            _alert(bk, renamed_note(renamed))
+        notes = [renamed_note(renamed)] if renamed else []
+        try:
+            past.record(snapshot, saved, "workbook", findings=[f.to_dict() for f in analysis.findings])
+        except EhxlError as exc:
+            reason = str(exc.__cause__) if exc.__cause__ else exc.detail
+            notes.append(f"The sheets are written, but this roll-up could not be added to the history beside "
+                         f"the workbook ({reason}), so the next Changes sheet will not compare with it. "
+                         f"Press Roll up again when no one else is rolling up in that folder.")
+        if notes:
+            _alert(bk, " ".join(notes))
         return analysis
     return _run(book, job)
 

@@ -25,11 +25,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from contextlib import closing
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from .changes import Snapshot
 from .errors import EhxlError
@@ -115,8 +115,32 @@ def check(path: Path) -> None:
                                 path=path)
             if db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
                 raise _damaged(path)
+    except sqlite3.OperationalError as exc:
+        raise (_in_use(path) if _busy(exc) else _damaged(path)) from exc
     except sqlite3.DatabaseError as exc:
         raise _damaged(path) from exc
+
+
+def _busy(exc: sqlite3.OperationalError) -> bool:
+    """Another roll-up held the file for longer than the wait: in use, not damaged."""
+    return "locked" in str(exc) or "busy" in str(exc)
+
+
+def _in_use(path: Path) -> EhxlError:
+    return EhxlError(f"is in use by another roll-up and stayed so for {BUSY_TIMEOUT_S:g} seconds; nothing was "
+                     "written. Try again when it has finished.", path=path)
+
+
+@contextmanager
+def _reading(path: Path) -> Iterator[sqlite3.Connection]:
+    """A connection for reading the history, a roll-up holding it too long said in plain words."""
+    try:
+        with closing(_connect(path)) as db:
+            yield db
+    except sqlite3.OperationalError as exc:
+        if _busy(exc):
+            raise _in_use(path) from exc
+        raise
 
 
 def _damaged(path: Path) -> EhxlError:
@@ -208,7 +232,7 @@ def runs(path: Path) -> list[Run]:
     check(path)
     if not path.exists():
         return []
-    with closing(_connect(path)) as db:
+    with _reading(path) as db:
         if _version(db) == 0:
             return []
         rows = db.execute("SELECT id, run_at, as_of, output, kind, ehxl_version, total, complete, overdue, green, "
@@ -223,7 +247,7 @@ def baseline(path: Path, *, before: date | None = None, on_or_before: date | Non
     check(path)
     if not path.exists():
         return None
-    with closing(_connect(path)) as db:
+    with _reading(path) as db:
         if _version(db) == 0:
             return None
         where, args = [], []
@@ -262,7 +286,7 @@ def trend(path: Path | None, *, output: str) -> list[dict]:
     if path is None or not path.exists():
         return []
     check(path)
-    with closing(_connect(path)) as db:
+    with _reading(path) as db:
         if _version(db) == 0:
             return []
         runs = db.execute("SELECT id, as_of, total, complete, overdue, green, amber, red FROM runs "

@@ -379,3 +379,26 @@ def test_an_unsaved_workbook_rolls_up_without_a_history(xw, tmp_path):
     assert excel.rollup(book, as_of=AS_OF) is not None
     assert "Changes" not in [a["args"][1] for a in book.json()["actions"] if a["func"] == "addSheet"]
     assert not list(tmp_path.glob("*.sqlite")) and not list(Path.cwd().glob("ehxl-history.sqlite"))
+
+
+def test_a_history_that_cannot_be_written_leaves_the_sheets_and_says_so(xw, tmp_path, monkeypatch):
+    """Another roll-up taking the history between the comparison and the record: the sheets stand, the alert
+    says why (the lock is what SQLite reports; it is raised here at that moment)."""
+    import sqlite3
+
+    from ehxl import history
+    from ehxl.errors import EhxlError
+
+    plan = derby_like_plan(tmp_path / "plan.xlsx", words=True)
+    book = book_from_file(xw, plan)
+    book.api["book"]["name"] = str(plan)
+
+    def locked(path, *a, **kw):
+        raise EhxlError("could not be written", path=path) from sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(history, "record", locked)
+    assert excel.rollup(book, as_of=AS_OF) is not None
+    assert "Summary" in [a["args"][1] for a in book.json()["actions"] if a["func"] == "addSheet"]
+    (alert,) = [a["args"][0] for a in book.json()["actions"] if a["func"] == "alert"]
+    assert alert.startswith("The sheets are written, but this roll-up could not be added to the history beside "
+                            "the workbook (database is locked)")

@@ -111,3 +111,24 @@ def test_a_save_that_fails_records_no_run(tmp_path: Path):
 def test_history_of_a_missing_file_is_one_line(tmp_path: Path):
     res = CliRunner().invoke(main, ["history", str(tmp_path / "nothing.sqlite")])
     assert res.exit_code == 2 and res.stderr.count("\n") == 1 and "could not be found" in res.stderr
+
+
+def test_a_history_held_by_another_roll_up_is_in_use_not_damaged(tmp_path: Path, monkeypatch):
+    import sqlite3
+
+    from ehxl import history
+
+    path = derby_like_plan(tmp_path / "plan.xlsx")
+    api.rollup(path, as_of=AS_OF, backup=False)
+    before = path.read_bytes()
+    monkeypatch.setattr(history, "BUSY_TIMEOUT_S", 0.1)
+    locker = sqlite3.connect(tmp_path / "ehxl-history.sqlite", isolation_level=None)
+    locker.execute("BEGIN EXCLUSIVE")
+    try:
+        res = CliRunner().invoke(main, ["rollup", str(path), "--as-of", "2015-11-30"])
+    finally:
+        locker.execute("ROLLBACK")
+        locker.close()
+    assert res.exit_code == 2
+    assert "is in use by another roll-up" in res.output and "damaged" not in res.output
+    assert len(res.output.strip().splitlines()) == 1 and path.read_bytes() == before
