@@ -8,6 +8,7 @@ of the workbook or folder read afresh.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -17,6 +18,7 @@ from . import changes as changes_mod
 from . import history as history_mod
 from .config import parse_as_of
 from .errors import EhxlError
+from .findings import sort_key
 
 
 @dataclass
@@ -54,8 +56,6 @@ class Past:
 
     def with_findings(self, findings: list) -> list:
         """``findings`` and the history's own (stale updates, deadlines moved again), in the sheets' order."""
-        from .findings import sort_key
-
         extra = [f for _, f in self.findings()]
         return sorted(findings + extra, key=sort_key) if extra else findings
 
@@ -64,6 +64,7 @@ class Past:
         return changes_mod.history_findings(self.changes)
 
     def sheets(self, as_of: date, source: str) -> list:
+        """The Changes sheet, when there is a baseline to compare with."""
         return [changes_mod.changes_sheet(self.changes, as_of=as_of, source=source)] if self.changes else []
 
     def trend(self, snapshot, out: Path, as_of: date) -> list:
@@ -84,7 +85,6 @@ class Past:
         history_mod.record(self.path, snapshot, output=output_name(written, self.path), kind=kind,
                            ehxl_version=__version__, sources=sources, findings=findings)
         return self.path
-
 
 
 def board_date(paths: list, now: date) -> date:
@@ -128,8 +128,6 @@ def since_date(since) -> date | None:
 
 def output_name(output: Path, history: Path) -> str:
     """The output as the history names it: relative to the history's folder, so both can move together."""
-    import os
-
     try:
         return Path(os.path.relpath(output.resolve(), history.resolve().parent)).as_posix()
     except ValueError:
