@@ -11,7 +11,6 @@ amber, ...").
 """
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -133,7 +132,11 @@ def _ref_key(a: dict) -> tuple:
 
 def _alike(a: str, b: str) -> float:
     a, b = " ".join(a.casefold().split()), " ".join(b.casefold().split())
-    return 1.0 if a == b else difflib.SequenceMatcher(None, a, b).ratio()
+    if a == b:
+        return 1.0
+    import difflib                               # here: only a roll-up with an earlier board compares texts
+
+    return difflib.SequenceMatcher(None, a, b).ratio()
 
 
 # ------------------------------------------------------------------ comparing

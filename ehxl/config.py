@@ -25,7 +25,6 @@ A setting ehxl does not understand is reported as a finding, not ignored.
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -88,6 +87,8 @@ def is_config_sheet(name: str) -> bool:
 
 def from_toml(path: Path) -> tuple[Config, list[Finding]]:
     """Read ``ehxl.toml``; a file that is not valid TOML is one finding."""
+    import tomllib                               # here: most folders have no ehxl.toml to read
+
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:

@@ -54,7 +54,6 @@ from __future__ import annotations
 
 import bisect
 import calendar
-import difflib
 import html
 import math
 import numbers
@@ -559,6 +558,8 @@ def _no_date_note(text: str) -> str:
     season = _SEASON.search(text)
     if season:
         return f"no date found: \"{_tidy(season.group(0))}\" is a season; write a month such as March {season.group(2)}"
+    import difflib                               # here: only a date that cannot be read wants a suggestion
+
     for m in _WORD_BEFORE_YEAR.finditer(text):
         close = difflib.get_close_matches(m.group(1).lower(), [n for n in MONTHS if len(n) > 3], n=1, cutoff=0.75)
         if close:
