@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from .errors import WorkbookRefused
+from .package import SheetRef
 from .grid import column_letter, split_a1
 from .parts import (CT_WORKSHEET, DECLARATION, MAIN_NS, R_NS, RT_CALC_CHAIN, RT_EXTENDED, RT_SHARED_STRINGS,
                     RT_WORKSHEET, VT_NS, Session, as_int, qname, rels_name)
@@ -23,15 +24,9 @@ from .report import SheetSpec, quote_sheet
 
 
 @dataclass(frozen=True)
-class Sheet:
-    """One ``<sheet>`` of workbook.xml: its tab position (``index``), kind and part."""
+class Sheet(SheetRef):
+    """One ``<sheet>`` of workbook.xml as the package lists it, with its tab position (``index``)."""
 
-    name: str
-    sheet_id: int
-    rid: str
-    part: str | None
-    state: str
-    kind: str
     index: int
 
 
