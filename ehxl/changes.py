@@ -319,8 +319,8 @@ CHANGES = "Changes"
 def changes_sheet(changes: dict, *, as_of: date, source: str) -> SheetSpec:
     """Then and now, the sentence, and one table per kind of change, each row linked to its cell."""
     since = date.fromisoformat(changes["since"]["as_of"])
-    spec = SheetSpec(CHANGES, widths={1: 30, 2: 14, 3: 14, 4: 12, 5: 40, 6: 14, 7: 14, 8: 18},
-                     page_header=f"Changes since {since:%d %b %Y} · {source} · as of {as_of.day} {as_of:%b %Y}",
+    spec = SheetSpec(CHANGES, widths={1: 30, 2: 14, 3: 14, 4: 18, 5: 40, 6: 14, 7: 14, 8: 18},
+                     page_header=f"Changes since {since.day} {since:%b %Y} · {source} · as of {as_of.day} {as_of:%b %Y}",
                      tab_colour="2F5597")
     spec.add_row(Cell(f"What changed since the board of {since.day} {since:%B %Y}", "title"))
     spec.add_row(Cell(f"As of {as_of.day} {as_of:%B %Y} · {source} · prepared by ehxl", "subtitle"))
@@ -415,6 +415,7 @@ TREND = "Trend"
 def trend_sheet(rows: list[dict], *, as_of: date, source: str) -> SheetSpec:
     """Each board's shares (and each city KPI's latest value) by board date, with a line chart of the shares."""
     measures = list(dict.fromkeys(name for r in rows for name in r["kpis"]))
+    styles = {m: _number_style(r["kpis"].get(m) for r in rows) for m in measures}
     spec = SheetSpec(TREND, widths={1: 14, 2: 10, 3: 10, 4: 10, 5: 10, 6: 10, **{7 + i: 16 for i in range(len(measures))}},
                      page_header=f"Trend · {source} · as of {as_of.day} {as_of:%b %Y}", tab_colour="2F5597")
     spec.add_row(Cell("Trend: every board so far", "title"))
@@ -428,7 +429,7 @@ def trend_sheet(rows: list[dict], *, as_of: date, source: str) -> SheetSpec:
         spec.add_row(Cell(f"{when:%d/%m/%Y}", "text"), Cell(r["total"], "int"),
                      *[Cell(None if r[k] is None else r[k] / 100, "pct")
                        for k in ("green_pct", "amber_pct", "red_pct", "overdue_pct")],
-                     *[Cell(r["kpis"].get(m), "decimal1") for m in measures])
+                     *[Cell(r["kpis"].get(m), styles[m]) for m in measures])
     first, last = head + 1, head + len(rows)
     name = quote_sheet(TREND)
     series = tuple(Series(label, f"{name}!$A${first}:$A${last}", f"{name}!${col}${first}:${col}${last}")
@@ -436,6 +437,12 @@ def trend_sheet(rows: list[dict], *, as_of: date, source: str) -> SheetSpec:
     spec.charts.append(Chart(kind="line", title="Shares of all actions, board by board", series=series,
                              anchor=f"A{last + 3}", size=(8, 15), y_title="% of actions"))
     spec.blank()
-    spec.add_row(Cell("KPI columns: the city figure for the latest quarter each board had (blank where it was "
-                      "incomplete or conflicting).", "note"))
+    spec.add_row(Cell("KPI columns: each board's city figure for the latest quarter it had in full (a quarter "
+                      "still incomplete or conflicting is passed over for the one before).", "note"))
     return spec
+
+
+def _number_style(values) -> str:
+    """Whole numbers (counts) shown as such; a rate or a share with its decimal."""
+    return "int" if all(v is None or float(v).is_integer() for v in values) else "decimal1"
+

@@ -310,5 +310,14 @@ def test_the_demo_pack_has_a_changes_and_a_trend_sheet(demo_dir):
     trend = [[c.value for c in row] for row in wb["Trend"].iter_rows()]
     head = next(i for i, r in enumerate(trend) if r[0] == "Board (as of)")
     assert [r[:2] for r in trend[head + 1:head + 3]] == [["01/08/2016", 31], ["01/11/2016", 32]]
+    # the city's latest full quarter at each board: cases Q1 2016-17, North + South, 210 + 176 then and
+    # 214 + 176 now (Q2 is incomplete: South's "Awaiting data"); escalated Q1 pooled (24 + 19) / (96 + 80)
+    # then, Q2 (27 + 21) / (105 + 88) now; assessments Q1 61 + 44, Q2 66 + 52
+    assert trend[head][6:9] == ["Early Help cases", "Escalated to Social Care", "Early Help Assessments completed"]
+    assert [r[6:9] for r in trend[head + 1:head + 3]] == [
+        [386, pytest.approx(100 * 43 / 176), 105], [390, pytest.approx(100 * 48 / 193), 118]]
+    ws = wb["Trend"]
+    assert ws.cell(head + 2, 7).number_format == "#,##0"             # counts as whole numbers
+    assert ws.cell(head + 2, 8).number_format == "0.0"              # a rate with its decimal
     assert (demo_dir / demo.LAST_BOARD_FOLDER / "south-locality-plan-2016-17.xlsx").exists()
 
