@@ -60,18 +60,19 @@ LIMITS = Limits()
 BACKUP_DIR = ".ehxl-backups"
 BACKUPS_KEPT = 5
 
-_T = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
-REL_OFFICE_DOCUMENT = _T + "officeDocument"
-REL_WORKSHEET = _T + "worksheet"
-REL_STYLES = _T + "styles"
-REL_SHARED_STRINGS = _T + "sharedStrings"
-REL_THEME = _T + "theme"
+RT_PREFIX = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
+REL_OFFICE_DOCUMENT = RT_PREFIX + "officeDocument"
+REL_WORKSHEET = RT_PREFIX + "worksheet"
+REL_STYLES = RT_PREFIX + "styles"
+REL_SHARED_STRINGS = RT_PREFIX + "sharedStrings"
+REL_THEME = RT_PREFIX + "theme"
 CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
 PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 STRICT_MAIN = "http://purl.oclc.org/ooxml/spreadsheetml/main"
 XLSB_CT = "application/vnd.ms-excel.sheet.binary.macroEnabled.main"
 
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False)
+#: Parses a part safely: no entities, no DTD, no network.  The writer parses with it too.
+XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False)
 
 
 class _NoTree:
@@ -450,7 +451,7 @@ class Package:
         data = self.read(name)
         if b"<!DOCTYPE" in data[:8192].upper():
             raise WorkbookRefused(_HIDDEN_INSTRUCTIONS, path=self.path)
-        return etree.fromstring(data, _PARSER)
+        return etree.fromstring(data, XML_PARSER)
 
     def rels_part(self, part: str) -> str:
         folder, base = posixpath.split(part)
@@ -740,7 +741,7 @@ def _verify(tmp: Path, expected: dict[str, str], changes: Mapping[str, bytes | N
 
 
 def _check_parses(z: zipfile.ZipFile, name: str) -> None:
-    """Raise XMLSyntaxError where ``_PARSER`` would, fed a megabyte at a time and building no tree (a
+    """Raise XMLSyntaxError where ``XML_PARSER`` would, fed a megabyte at a time and building no tree (a
     10,000-row sheet's tree would take tens of MB)."""
     parser = etree.XMLParser(target=_NoTree(), resolve_entities=False, no_network=True, huge_tree=False,
                              load_dtd=False)

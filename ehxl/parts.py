@@ -17,7 +17,8 @@ from lxml import etree
 
 from .errors import WorkbookRefused
 from .grid import split_a1
-from .package import PKG_REL_NS, REL_SHARED_STRINGS, REL_STYLES, REL_WORKSHEET, Package
+from .package import (PKG_REL_NS, REL_SHARED_STRINGS, REL_STYLES, REL_WORKSHEET, RT_PREFIX, XML_PARSER,
+                      Package)
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -27,14 +28,13 @@ A_NS = "http://schemas.openxmlformats.org/drawingml/2006/main"
 C_NS = "http://schemas.openxmlformats.org/drawingml/2006/chart"
 MC_NS = "http://schemas.openxmlformats.org/markup-compatibility/2006"
 
-_RT = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
 RT_WORKSHEET, RT_STYLES, RT_SHARED_STRINGS = REL_WORKSHEET, REL_STYLES, REL_SHARED_STRINGS
-RT_DRAWING = _RT + "drawing"
-RT_CHART = _RT + "chart"
-RT_HYPERLINK = _RT + "hyperlink"
-RT_CALC_CHAIN = _RT + "calcChain"
-RT_EXTENDED = _RT + "extended-properties"
-RT_VML = _RT + "vmlDrawing"
+RT_DRAWING = RT_PREFIX + "drawing"
+RT_CHART = RT_PREFIX + "chart"
+RT_HYPERLINK = RT_PREFIX + "hyperlink"
+RT_CALC_CHAIN = RT_PREFIX + "calcChain"
+RT_EXTENDED = RT_PREFIX + "extended-properties"
+RT_VML = RT_PREFIX + "vmlDrawing"
 RT_VBA = "http://schemas.microsoft.com/office/2006/relationships/vbaProject"
 
 CT_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
@@ -49,7 +49,6 @@ CT_MAIN_MACROS = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
 CONTENT_TYPES = "[Content_Types].xml"
 
 DECLARATION = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n'
-XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False)
 
 
 # ------------------------------------------------------------------ XML and part helpers
