@@ -23,6 +23,8 @@ TEXT_MATCH = 0.8
 #: A reference kept but given to another action: the texts are less alike than this, so it is not the same action.
 REF_TEXT_MIN = 0.4
 COLOURS = ("green", "amber", "red", "blue", "grey")
+#: The headline figures compared, then and now, for all actions and for each team.
+HEADLINE = ("total", "complete", "overdue", "green_pct", "amber_pct", "red_pct")
 ACTION_KEYS = ("team", "file", "sheet", "ref", "action")
 
 
@@ -35,16 +37,28 @@ class Snapshot:
     actions: list[dict] = field(default_factory=list)
     figures: list[dict] = field(default_factory=list)
 
-    def headline(self, team: str | None = None) -> dict:
-        rows = [a for a in self.actions if team is None or a["team"] == team]
-        total = len(rows)
-        out = {"total": total, "complete": sum(1 for a in rows if a["complete"]),
-               "overdue": sum(1 for a in rows if a["overdue"])}
-        for colour in ("green", "amber", "red"):
-            n = sum(1 for a in rows if a["status"] == colour)
-            out[colour] = n
-            out[f"{colour}_pct"] = round(100 * n / total, 1) if total else None
-        return out
+    def headline(self) -> dict:
+        return headline_of(self.actions)
+
+    def headlines_by_team(self) -> dict[str, dict]:
+        """Each team's headline, from one pass over the actions (a pack has a hundred teams)."""
+        teams: dict[str, list[dict]] = {}
+        for a in self.actions:
+            if a["team"]:
+                teams.setdefault(a["team"], []).append(a)
+        return {team: headline_of(rows) for team, rows in teams.items()}
+
+
+def headline_of(rows: list[dict]) -> dict:
+    """Actions, complete, overdue, and each RAG colour as a count and a share of all actions."""
+    total = len(rows)
+    out = {"total": total, "complete": sum(1 for a in rows if a["complete"]),
+           "overdue": sum(1 for a in rows if a["overdue"])}
+    for colour in ("green", "amber", "red"):
+        n = sum(1 for a in rows if a["status"] == colour)
+        out[colour] = n
+        out[f"{colour}_pct"] = round(100 * n / total, 1) if total else None
+    return out
 
 
 def action_row(act, *, team: str | None, file: str, overdue: bool, link: str | None = None) -> dict:
@@ -155,8 +169,7 @@ def compare(then: Snapshot, now: Snapshot, earlier: Snapshot | None = None) -> d
     h0, h1 = then.headline(), now.headline()
     out = {
         "since": {"as_of": then.as_of.isoformat(), "run_at": then.run_at},
-        "headline": {k: [h0[k], h1[k]] for k in ("total", "complete", "overdue", "green_pct", "amber_pct",
-                                                 "red_pct")},
+        "headline": {k: [h0[k], h1[k]] for k in HEADLINE},
         "explanation": explain(then, now, pairs, new, removed),
         "status_moves": [_moved(o, n, how, "status") for o, n, how in pairs if o["status"] != n["status"]],
         "completed": [_row(n, how) for o, n, how in pairs if n["complete"] and not o["complete"]],
@@ -175,11 +188,11 @@ def compare(then: Snapshot, now: Snapshot, earlier: Snapshot | None = None) -> d
         "maturity_moved": maturity_moved(then.figures, now.figures),
     }
     out["deadlines_moved_again"] = moved_again(earlier, then, pairs) if earlier else []
-    teams = sorted({a["team"] for a in now.actions + then.actions if a["team"]}, key=str.casefold)
-    if teams:
-        out["by_team"] = [{"team": t, **{k: [then.headline(t)[k], now.headline(t)[k]]
-                                         for k in ("total", "complete", "overdue", "green_pct", "amber_pct",
-                                                   "red_pct")}} for t in teams]
+    before, after = then.headlines_by_team(), now.headlines_by_team()
+    if before or after:
+        none = headline_of([])
+        out["by_team"] = [{"team": t, **{k: [before.get(t, none)[k], after.get(t, none)[k]] for k in HEADLINE}}
+                          for t in sorted(before.keys() | after.keys(), key=str.casefold)]
     return out
 
 

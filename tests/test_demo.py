@@ -279,6 +279,15 @@ def test_the_demo_pack_says_what_changed_since_the_last_board(pack_doc):
                               "green_pct": [19.4, 21.9], "amber_pct": [67.7, 56.2], "red_pct": [6.5, 15.6]}
     assert ch["explanation"] == ("Green rose from 19% to 22% of 32 actions: 1 moved from amber to green, "
                                  "1 new action is not yet green.")
+    # by team, from the counts above: East 8 -> 8 (amber 6 -> 5, red 1 -> 2: action 4), North 15 -> 15 (3.8
+    # amber -> red), South 8 -> 9 (S9 new; S3 complete; S5 amber -> red); West was refused at both boards
+    assert ch["by_team"] == [
+        {"team": "East locality", "total": [8, 8], "complete": [1, 1], "overdue": [1, 4],
+         "green_pct": [12.5, 12.5], "amber_pct": [75.0, 62.5], "red_pct": [12.5, 25.0]},
+        {"team": "North locality", "total": [15, 15], "complete": [4, 4], "overdue": [1, 5],
+         "green_pct": [26.7, 26.7], "amber_pct": [60.0, 53.3], "red_pct": [6.7, 13.3]},
+        {"team": "South locality", "total": [8, 9], "complete": [1, 2], "overdue": [1, 2],
+         "green_pct": [12.5, 22.2], "amber_pct": [75.0, 55.6], "red_pct": [0.0, 11.1]}]
     moves = {(r["team"], r["ref"], r["from"], r["to"]) for r in ch["status_moves"]}
     assert moves == {("North locality", "3.8", "amber", "red"), ("South locality", "S3", "amber", "green"),
                      ("South locality", "S5", "amber", "red"), ("East locality", "4", "amber", "red")}
