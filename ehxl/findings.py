@@ -7,7 +7,7 @@ and cell so a manager can go straight to it.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from enum import Enum
 from typing import Iterable
 
@@ -32,7 +32,8 @@ class Finding:
     message: str
 
     def to_dict(self) -> dict:
-        d = asdict(self)
+        """Its fields (a subclass's too) as plain values; every field is a plain value, so no deep copy."""
+        d = {f.name: getattr(self, f.name) for f in fields(self)}
         d["severity"] = self.severity.value
         return d
 
