@@ -123,7 +123,7 @@ def check(path: Path) -> None:
 
 def _busy(exc: sqlite3.OperationalError) -> bool:
     """Another roll-up held the file for longer than the wait: in use, not damaged."""
-    return "locked" in str(exc) or "busy" in str(exc)
+    return (exc.sqlite_errorcode & 0xFF) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)   # extended codes too
 
 
 def _in_use(path: Path) -> EhxlError:
