@@ -96,8 +96,15 @@ def default_path(output: Path) -> Path:
 
 
 def check(path: Path) -> None:
-    """Refuse, before anything is written anywhere, a file that is not an ehxl history or is damaged."""
+    """Refuse, before anything is written anywhere, a file that is not an ehxl history or is damaged.
+
+    A roll-up reads the history several times (baseline, the board before,
+    trend, record); a file found good is not checked again until it changes.
+    """
     if not path.exists() or path.stat().st_size == 0:
+        return
+    stamp = _stamp(path)
+    if _checked.get(path.resolve()) == stamp:
         return
     with path.open("rb") as fh:
         head = fh.read(len(_SQLITE_MAGIC))
@@ -119,6 +126,16 @@ def check(path: Path) -> None:
         raise (_in_use(path) if _busy(exc) else _damaged(path)) from exc
     except sqlite3.DatabaseError as exc:
         raise _damaged(path) from exc
+    _checked[path.resolve()] = stamp
+
+
+#: Histories found good by :func:`check`, with the size and modification time they had then.
+_checked: dict[Path, tuple[int, int]] = {}
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    st = path.stat()
+    return st.st_size, st.st_mtime_ns
 
 
 def _busy(exc: sqlite3.OperationalError) -> bool:
