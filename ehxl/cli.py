@@ -293,7 +293,7 @@ def rollup(paths: tuple[Path, ...], as_of: str | None, out: Path | None, within:
     """
     from . import api
 
-    past = {"history": False if no_history else history, "since": _since(since)}
+    past = {"history": False if no_history else history, "since": since}    # a date or a path: see baseline
     if _one_workbook(paths):
         _rollup_one(paths[0], as_of, out, within, owners, sheets, fmt, past)
         return
@@ -353,20 +353,6 @@ def _pack_text(result: "api.PackResult") -> None:
     if result.backup:
         click.echo(f"Previous version kept at {result.backup}")
     _changes_text(result.changes, result.history)
-
-
-def _since(since: str | None):
-    """--since: a date if it reads as one, else an earlier copy of the workbook or folder."""
-    from . import api
-
-    if since is None:
-        return None
-    if Path(since).exists():                 # a folder such as "Board 1-Aug-2016" is a path, not a date
-        return Path(since)
-    try:
-        return api.parse_as_of(since)
-    except EhxlError:
-        return Path(since)
 
 
 def _changes_text(changes: dict | None, history: Path | None) -> None:
