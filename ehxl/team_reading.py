@@ -5,11 +5,12 @@ the work splits cleanly over a process pool.  Two things keep the parallel
 path giving exactly what the serial one gives:
 
 * The owner register shared by every team comes from the Owners sheets of
-  *all* the files, which is known only once every file is read.  The pool
-  first guesses it from the Owners sheets alone (a cheap read), analyses every
-  file against the guess, and checks the guess against the Owners sheets the
-  full reads found; when a file failed the full read (so its owners do not
-  count) the files are analysed again with the right register.
+  *all* the files, which is known only once every file is read.  This process
+  first guesses it from the Owners sheets alone (opening only the files whose
+  workbook.xml lists one), the pool analyses every file against the guess, and
+  the guess is checked against the Owners sheets the full reads found; when a
+  file failed the full read (so its owners do not count) the files are
+  analysed again with the right register.
 * Workers send back plain outcomes, never an exception (``EhxlError`` takes a
   keyword-only ``path`` and does not survive unpickling), and results are put
   back in the files' order whatever order the workers finish in.
