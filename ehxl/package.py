@@ -71,8 +71,9 @@ PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 STRICT_MAIN = "http://purl.oclc.org/ooxml/spreadsheetml/main"
 XLSB_CT = "application/vnd.ms-excel.sheet.binary.macroEnabled.main"
 
-#: Parses a part safely: no entities, no DTD, no network.  The writer parses with it too.
-XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False)
+#: How every part is parsed, by the reader and the writer alike: no entities, no DTD, no network.
+PARSER_OPTIONS = dict(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False)
+XML_PARSER = etree.XMLParser(**PARSER_OPTIONS)
 
 
 class _NoTree:
@@ -80,6 +81,11 @@ class _NoTree:
 
     def close(self) -> None:
         return None
+
+
+def well_formed_parser() -> etree.XMLParser:
+    """A parser that only checks a part is well-formed XML (parsed as :data:`XML_PARSER` would), keeping nothing."""
+    return etree.XMLParser(target=_NoTree(), **PARSER_OPTIONS)
 
 
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
@@ -743,8 +749,7 @@ def _verify(tmp: Path, expected: dict[str, str], changes: Mapping[str, bytes | N
 def _check_parses(z: zipfile.ZipFile, name: str) -> None:
     """Raise XMLSyntaxError where ``XML_PARSER`` would, fed a megabyte at a time and building no tree (a
     10,000-row sheet's tree would take tens of MB)."""
-    parser = etree.XMLParser(target=_NoTree(), resolve_entities=False, no_network=True, huge_tree=False,
-                             load_dtd=False)
+    parser = well_formed_parser()
     with z.open(name) as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             parser.feed(chunk)

@@ -27,11 +27,11 @@ from lxml import etree
 from . import rag, xml_scan
 from .errors import WorkbookRefused
 from .grid import GridCell, SheetGrid, column_index, split_a1
-from .package import Package
+from .package import PARSER_OPTIONS, XML_PARSER, Package, well_formed_parser
 
 #: Excel's own limit on the characters in one cell; longer text is cut there.
 MAX_TEXT = 32_767
-_PARSER_KW = dict(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False)
+_PARSER_KW = PARSER_OPTIONS
 #: Built-in number formats that show a date or time.
 _DATE_IDS = set(range(14, 23)) | set(range(27, 37)) | set(range(45, 48)) | set(range(50, 59))
 _BUILTIN_FORMATS = {9: "0%", 10: "0.00%", 14: "dd/mm/yyyy", 15: "d-mmm-yy", 16: "d-mmm", 17: "mmm-yy"}
@@ -39,14 +39,8 @@ _QUOTED = re.compile(r'"[^"]*"|\[[^\]]*\]|\\.|_.|\*.')
 _ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
 
 
-class _NoTree:
-    """A parser target that keeps nothing: the scanned parts are still checked to be well-formed XML."""
-
-    def close(self) -> None:
-        return None
-
-
-_WELL_FORMED = etree.XMLParser(target=_NoTree(), **_PARSER_KW)
+#: The scanned parts are still checked to be well-formed XML, by a parser that builds no tree.
+_WELL_FORMED = well_formed_parser()
 _DATE_CODE = re.compile(r"[dmyhs]", re.I)
 
 
@@ -227,7 +221,7 @@ def _finish(text: str) -> str:
     return text[:MAX_TEXT]
 
 
-_PARSER = etree.XMLParser(**_PARSER_KW)
+_PARSER = XML_PARSER
 
 
 def _read_sheet(pkg: Package, name: str, part: str, strings: list[str], styles: _Styles,
