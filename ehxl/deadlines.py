@@ -54,7 +54,6 @@ from __future__ import annotations
 
 import bisect
 import calendar
-import html
 import math
 import numbers
 import re
@@ -222,7 +221,10 @@ def _clean(value: str) -> tuple[str, _Cell]:
     """The text with tags and entities gone and whitespace normalised, and the same split into parts."""
     if "<" in value:
         value = _TAG.sub(lambda m: "\n" if (m.group(1) or "").lower() in _BLOCK_TAGS else " ", value)
-    value = html.unescape(value)
+    if "&" in value:                  # html (and its table of entities) only loads for a text that has one
+        import html
+
+        value = html.unescape(value)
     parts = [p for p in (re.sub(r"\s+", " ", part).strip() for part in _SEGMENT.split(value)) if p]
     work = "\n".join(parts)
     starts = tuple(i for i in range(len(work)) if i == 0 or work[i - 1] == "\n")
