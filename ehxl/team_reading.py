@@ -15,6 +15,11 @@ path giving exactly what the serial one gives:
   keyword-only ``path`` and does not survive unpickling), and results are put
   back in the files' order whatever order the workers finish in.
 
+This process is one of the readers: the pool has a worker fewer than there are
+cores, and this process takes files from the end of the queue for as long as
+no worker has started them.  What it reads is never pickled, and on two cores
+one worker is started instead of two.
+
 The workers are module-level functions with picklable arguments, so the pool
 works under every start method ("spawn" on Windows and macOS, where each worker
 imports ehxl afresh).
@@ -139,7 +144,7 @@ def analyse_in_pool(paths: Sequence[Path], given: OwnerRegister | None, options:
         if done:
             done(i)
 
-    workers = max(1, min(cores(), len(paths)))
+    workers = max(1, min(cores() - 1, len(paths) - 1))
     try:
         with ProcessPoolExecutor(workers, mp_context=get_context(START_METHOD)) as pool:
             if given is not None:
@@ -169,13 +174,20 @@ def _analyse(pool: ProcessPoolExecutor, paths: Sequence[Path], register: OwnerRe
              done: Callable[[int], None] | None) -> list[Outcome]:
     from concurrent.futures import as_completed
 
-    futures = {pool.submit(_read_and_analyse, path, register, dict(options)): i for i, path in enumerate(paths)}
+    futures = [pool.submit(_read_and_analyse, path, register, dict(options)) for path in paths]
     outcomes: list[Outcome | None] = [None] * len(paths)
     try:
-        for future in as_completed(futures):
-            outcomes[futures[future]] = pickle.loads(future.result())
+        for i in reversed(range(len(paths))):        # a worker takes them from the start, in order
+            if not futures[i].cancel():
+                break
+            outcomes[i] = _light(_outcome(paths[i], register, options))
             if done:
-                done(futures[future])
+                done(i)
+        started = {future: i for i, future in enumerate(futures) if not future.cancelled()}
+        for future in as_completed(started):
+            outcomes[started[future]] = pickle.loads(future.result())
+            if done:
+                done(started[future])
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
         raise
@@ -204,15 +216,20 @@ def _may_list_owners(path: Path) -> bool:
 
 def _read_and_analyse(path: Path, register: OwnerRegister | None, options: dict) -> bytes:
     """The worker: one file's outcome, pickled here so that its legends' read-only mappings go too."""
+    return _dumps(_light(_outcome(path, register, options)))
+
+
+def _outcome(path: Path, register: OwnerRegister | None, options: Mapping) -> Outcome:
+    """One file read and analysed, or why it could not be read."""
     try:
-        outcome = analysed(*read_team(path), register, options)
+        return analysed(*read_team(path), register, options)
     except EhxlError as exc:
-        outcome = Outcome(refused=exc.detail)
-    return _dumps(_light(outcome))
+        return Outcome(refused=exc.detail)
 
 
 def _light(outcome: Outcome) -> Outcome:
-    """The outcome without each action's raw cell texts: read only while analysing, a tenth of what is sent."""
+    """The outcome without each action's raw cell texts: read only while analysing, a tenth of what is sent
+    (dropped from what this process reads too, so the pack is the same whichever process read a file)."""
     if outcome.analysis is not None:
         for plan in outcome.analysis.plans:
             for act in plan.actions:
