@@ -27,6 +27,7 @@ imports ehxl afresh).
 from __future__ import annotations
 
 import copyreg
+import gc
 import io
 import os
 import pickle
@@ -132,6 +133,7 @@ def analyse_in_pool(paths: Sequence[Path], given: OwnerRegister | None, options:
 
     ``given`` is the register named on the command line; without one, the
     register is the Owners sheets of every file that reads, as in the serial path.
+    The workers pause the cycle collector as this process does (started by "spawn", they would not).
     """
     from concurrent.futures import ProcessPoolExecutor          # here: 25 ms of imports a single file never needs
     from concurrent.futures.process import BrokenProcessPool
@@ -146,19 +148,30 @@ def analyse_in_pool(paths: Sequence[Path], given: OwnerRegister | None, options:
 
     workers = max(1, min(cores() - 1, len(paths) - 1))
     try:
-        with ProcessPoolExecutor(workers, mp_context=get_context(START_METHOD)) as pool:
-            if given is not None:
-                return _analyse(pool, paths, given, options, report)
-            guess = [person for path in paths if _may_list_owners(path) for person in _guess_people(path)]
-            outcomes = _analyse(pool, paths, _register(guess), options, report)
-            found = [p for o in outcomes for p in o.people]
-            if found != guess:                       # a file with an Owners sheet failed its full read
-                outcomes = _analyse(pool, paths, _register(found), options, None)
-        return outcomes
+        pool = ProcessPoolExecutor(workers, mp_context=get_context(START_METHOD), initializer=gc.disable)
+    except OSError as exc:
+        raise PoolUnavailable(str(exc)) from exc
+    try:
+        return _rounds(pool, paths, given, options, report)
     except (BrokenProcessPool, OSError) as exc:
         if reported:
             raise
         raise PoolUnavailable(str(exc)) from exc
+    finally:
+        pool.shutdown(wait=False)       # a worker still starting ("spawn") stops while the pack is written
+
+
+def _rounds(pool: ProcessPoolExecutor, paths: Sequence[Path], given: OwnerRegister | None, options: Mapping,
+            done: Callable[[int], None]) -> list[Outcome]:
+    """The outcomes against the register given, else against the guess, read again if the guess was wrong."""
+    if given is not None:
+        return _analyse(pool, paths, given, options, done)
+    guess = [person for path in paths if _may_list_owners(path) for person in _guess_people(path)]
+    outcomes = _analyse(pool, paths, _register(guess), options, done)
+    found = [p for o in outcomes for p in o.people]
+    if found != guess:                       # a file with an Owners sheet failed its full read
+        outcomes = _analyse(pool, paths, _register(found), options, None)
+    return outcomes
 
 
 class PoolUnavailable(Exception):
