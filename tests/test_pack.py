@@ -14,6 +14,7 @@ import io
 import json
 import shutil
 import subprocess
+import sys
 import uuid
 import zipfile
 from datetime import date
@@ -744,3 +745,17 @@ def test_owners_differing_only_in_case_leave_the_order_to_a_fresh_count(tmp_path
     afresh, added = _city_counted_both_ways(folder)
     assert added is None
     assert [(o["owner"], o["total"]) for o in afresh["by_owner"]] == [("rp", 2), ("RP", 2)]   # rp came first
+
+
+def test_the_command_as_its_own_process_keeps_the_collector_paused_and_freezes_at_exit(folder: Path, tmp_path: Path):
+    import gc
+
+    check = ("import atexit, gc, sys; atexit.register(lambda: print(gc.isenabled(), gc.get_freeze_count() > 0)); "
+             "from ehxl.cli import run; run()")
+    proc = subprocess.run([sys.executable, "-c", check, "rollup", str(folder), "-o", str(tmp_path / "pack.xlsx"),
+                           "--as-of", "2015-11-02", "--format", "json"], capture_output=True, text=True)
+    assert proc.returncode == 1 and proc.stdout.rstrip().endswith("False True")   # west and east were refused
+    assert json.loads(proc.stdout.rstrip()[:-len("False True")])["actions"]["by_team"]
+    was = gc.isenabled()
+    CliRunner().invoke(main, ["rollup", str(folder), "-o", str(tmp_path / "again.xlsx"), "--as-of", "2015-11-02"])
+    assert gc.isenabled() == was                                 # main, called in this process, leaves it as it was
