@@ -185,22 +185,35 @@ def _register(people: list[Owner]) -> OwnerRegister | None:
 
 def _analyse(pool: ProcessPoolExecutor, paths: Sequence[Path], register: OwnerRegister | None, options: Mapping,
              done: Callable[[int], None] | None) -> list[Outcome]:
+    """Every file's outcome: the pool's workers take files from the start, this process from the end.
+
+    Between its own files this process unpickles what the workers have
+    finished, so that work is shared out too instead of left to the end.
+    """
     from concurrent.futures import as_completed
 
     futures = [pool.submit(_read_and_analyse, path, register, dict(options)) for path in paths]
     outcomes: list[Outcome | None] = [None] * len(paths)
+
+    def collect(i: int) -> None:
+        outcomes[i] = pickle.loads(futures[i].result())
+        if done:
+            done(i)
+
     try:
-        for i in reversed(range(len(paths))):        # a worker takes them from the start, in order
-            if not futures[i].cancel():
+        ready = 0                                    # the workers' outcomes collected so far, in order
+        for i in reversed(range(len(paths))):
+            while ready < i and futures[ready].done():
+                collect(ready)
+                ready += 1
+            if not futures[i].cancel():              # a worker has it: every file before it is theirs too
                 break
             outcomes[i] = _light(_outcome(paths[i], register, options))
             if done:
                 done(i)
-        started = {future: i for i, future in enumerate(futures) if not future.cancelled()}
-        for future in as_completed(started):
-            outcomes[started[future]] = pickle.loads(future.result())
-            if done:
-                done(started[future])
+        left = {future: i for i, future in enumerate(futures) if outcomes[i] is None}
+        for future in as_completed(left):
+            collect(left[future])
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
         raise
