@@ -759,3 +759,16 @@ def test_the_command_as_its_own_process_keeps_the_collector_paused_and_freezes_a
     was = gc.isenabled()
     CliRunner().invoke(main, ["rollup", str(folder), "-o", str(tmp_path / "again.xlsx"), "--as-of", "2015-11-02"])
     assert gc.isenabled() == was                                 # main, called in this process, leaves it as it was
+
+
+def test_a_worker_unpickles_the_shared_register_once_not_once_per_file():
+    from ehxl import team_reading
+    from ehxl.owners import Owner, OwnerRegister
+
+    city = team_reading._dumps(OwnerRegister([Owner("Rachel Price", "RP"), Owner("Vicky Wood", "VW")]))
+    first = team_reading._unpickled(city)
+    assert team_reading._unpickled(bytes(city)) is first               # the next file's copy of the same register
+    assert [o.name for o in first] == ["Rachel Price", "Vicky Wood"]
+    other = team_reading._unpickled(team_reading._dumps(OwnerRegister([Owner("Sam Walsh", "SW")])))
+    assert other is not first and [o.name for o in other] == ["Sam Walsh"]   # the corrected register, read again
+    assert team_reading._unpickled(None) is None
