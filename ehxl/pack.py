@@ -66,12 +66,12 @@ class Pack:
 def combine(teams: list[Team], sources: list[Source], *, as_of: date, within: int) -> Pack:
     """City totals and the by-team table from each team's own analysis."""
     pack = Pack(as_of=as_of, within=within, teams=teams, sources=sources)
-    actions = [a for t in teams for a in t.analysis.actions]
     late = [(t, a) for t in teams for a in t.analysis.late]
     soon = [(t, a) for t in teams for a in t.analysis.soon]
     pack.late = sorted(late, key=lambda ta: (ta[1].due, ta[0].name.casefold(), ta[1].sheet, ta[1].row))
     pack.soon = sorted(soon, key=lambda ta: (ta[1].due, ta[0].name.casefold(), ta[1].sheet, ta[1].row))
-    pack.summary = summary.rollup(actions, [a for _, a in late], [a for _, a in soon])
+    pack.summary = city_rollup([t.analysis.summary for t in teams]) or \
+        summary.rollup([a for t in teams for a in t.analysis.actions], [a for _, a in late], [a for _, a in soon])
     pack.by_team = sorted((_team_row(t) for t in teams), key=_worst_first)
     by_file = {id(t.source): t for t in teams}
     for src in sources:
@@ -105,10 +105,48 @@ def _figures(pack: Pack) -> None:
     pack.audits_pooled = figures.audit_pool(teams)
 
 
+def city_rollup(rollups: list[dict]) -> dict | None:
+    """``summary.rollup`` over every team's actions, added up from the roll-up each team's analysis holds.
+
+    Themes come in the order they first appear, team by team, as they would
+    be counted afresh.  Owners whose names differ only in case are ordered by
+    where they first appear, which the teams' sorted tables no longer say:
+    then None, and the city is counted afresh.
+    """
+    themes: dict[str | None, dict] = {}
+    owners: dict[str, dict] = {}
+    for r in rollups:
+        for t in r["by_theme"]:
+            g = themes.setdefault(t["theme"], {"theme": t["theme"], "total": 0,
+                                               "by_status": dict.fromkeys(STATUS_KEYS, 0), "complete": 0, "overdue": 0})
+            for k in ("total", "complete", "overdue"):
+                g[k] += t[k]
+            for k in STATUS_KEYS:
+                g["by_status"][k] += t["by_status"][k]
+        for o in r["by_owner"]:
+            g = owners.setdefault(o["owner"], {"owner": o["owner"], "total": 0, "overdue": 0})
+            g["total"] += o["total"]
+            g["overdue"] += o["overdue"]
+    if len({name.lower() for name in owners}) < len(owners):
+        return None
+    total, complete = sum(r["total"] for r in rollups), sum(r["complete"] for r in rollups)
+    return {
+        "total": total,
+        "by_status": {k: sum(r["by_status"][k] for r in rollups) for k in STATUS_KEYS},
+        "complete": complete,
+        "pct_complete": round(100 * complete / total, 2) if total else None,
+        "overdue": sum(r["overdue"] for r in rollups),
+        "due_soon": sum(r["due_soon"] for r in rollups),
+        "by_theme": list(themes.values()),
+        "by_owner": sorted(owners.values(), key=lambda o: (-o["overdue"], -o["total"], o["owner"].lower())),
+    }
+
+
 def _team_row(team: Team) -> dict:
-    a = team.analysis
-    return {"team": team.name, "total": len(a.actions), "complete": sum(1 for x in a.actions if x.complete),
-            "overdue": len(a.late), "due_soon": len(a.soon), "by_status": summary.rollup(a.actions, [], [])["by_status"]}
+    """The team's line of the by-team table, from the roll-up its analysis already holds."""
+    s = team.analysis.summary
+    return {"team": team.name, "total": s["total"], "complete": s["complete"], "overdue": s["overdue"],
+            "due_soon": s["due_soon"], "by_status": dict(s["by_status"])}
 
 
 def _worst_first(row: dict) -> tuple:

@@ -15,6 +15,11 @@ path giving exactly what the serial one gives:
   keyword-only ``path`` and does not survive unpickling), and results are put
   back in the files' order whatever order the workers finish in.
 
+This process is one of the readers: the pool has a worker fewer than there are
+cores, and this process takes files from the end of the queue for as long as
+no worker has started them.  What it reads is never pickled, and on two cores
+one worker is started instead of two.
+
 The workers are module-level functions with picklable arguments, so the pool
 works under every start method ("spawn" on Windows and macOS, where each worker
 imports ehxl afresh).
@@ -22,6 +27,7 @@ imports ehxl afresh).
 from __future__ import annotations
 
 import copyreg
+import gc
 import io
 import os
 import pickle
@@ -127,6 +133,7 @@ def analyse_in_pool(paths: Sequence[Path], given: OwnerRegister | None, options:
 
     ``given`` is the register named on the command line; without one, the
     register is the Owners sheets of every file that reads, as in the serial path.
+    The workers pause the cycle collector as this process does (started by "spawn", they would not).
     """
     from concurrent.futures import ProcessPoolExecutor          # here: 25 ms of imports a single file never needs
     from concurrent.futures.process import BrokenProcessPool
@@ -139,21 +146,32 @@ def analyse_in_pool(paths: Sequence[Path], given: OwnerRegister | None, options:
         if done:
             done(i)
 
-    workers = max(1, min(cores(), len(paths)))
+    workers = max(1, min(cores() - 1, len(paths) - 1))
     try:
-        with ProcessPoolExecutor(workers, mp_context=get_context(START_METHOD)) as pool:
-            if given is not None:
-                return _analyse(pool, paths, given, options, report)
-            guess = [person for path in paths if _may_list_owners(path) for person in _guess_people(path)]
-            outcomes = _analyse(pool, paths, _register(guess), options, report)
-            found = [p for o in outcomes for p in o.people]
-            if found != guess:                       # a file with an Owners sheet failed its full read
-                outcomes = _analyse(pool, paths, _register(found), options, None)
-        return outcomes
+        pool = ProcessPoolExecutor(workers, mp_context=get_context(START_METHOD), initializer=gc.disable)
+    except OSError as exc:
+        raise PoolUnavailable(str(exc)) from exc
+    try:
+        return _rounds(pool, paths, given, options, report)
     except (BrokenProcessPool, OSError) as exc:
         if reported:
             raise
         raise PoolUnavailable(str(exc)) from exc
+    finally:
+        pool.shutdown(wait=False)       # a worker still starting ("spawn") stops while the pack is written
+
+
+def _rounds(pool: ProcessPoolExecutor, paths: Sequence[Path], given: OwnerRegister | None, options: Mapping,
+            done: Callable[[int], None]) -> list[Outcome]:
+    """The outcomes against the register given, else against the guess, read again if the guess was wrong."""
+    if given is not None:
+        return _analyse(pool, paths, given, options, done)
+    guess = [person for path in paths if _may_list_owners(path) for person in _guess_people(path)]
+    outcomes = _analyse(pool, paths, _register(guess), options, done)
+    found = [p for o in outcomes for p in o.people]
+    if found != guess:                       # a file with an Owners sheet failed its full read
+        outcomes = _analyse(pool, paths, _register(found), options, None)
+    return outcomes
 
 
 class PoolUnavailable(Exception):
@@ -167,15 +185,36 @@ def _register(people: list[Owner]) -> OwnerRegister | None:
 
 def _analyse(pool: ProcessPoolExecutor, paths: Sequence[Path], register: OwnerRegister | None, options: Mapping,
              done: Callable[[int], None] | None) -> list[Outcome]:
+    """Every file's outcome: the pool's workers take files from the start, this process from the end.
+
+    Between its own files this process unpickles what the workers have
+    finished, so that work is shared out too instead of left to the end.
+    """
     from concurrent.futures import as_completed
 
-    futures = {pool.submit(_read_and_analyse, path, register, dict(options)): i for i, path in enumerate(paths)}
+    shared = _dumps(register) if register is not None else None
+    futures = [pool.submit(_read_and_analyse, path, shared, dict(options)) for path in paths]
     outcomes: list[Outcome | None] = [None] * len(paths)
+
+    def collect(i: int) -> None:
+        outcomes[i] = pickle.loads(futures[i].result())
+        if done:
+            done(i)
+
     try:
-        for future in as_completed(futures):
-            outcomes[futures[future]] = pickle.loads(future.result())
+        ready = 0                                    # the workers' outcomes collected so far, in order
+        for i in reversed(range(len(paths))):
+            while ready < i and futures[ready].done():
+                collect(ready)
+                ready += 1
+            if not futures[i].cancel():              # a worker has it: every file before it is theirs too
+                break
+            outcomes[i] = _light(_outcome(paths[i], register, options))
             if done:
-                done(futures[future])
+                done(i)
+        left = {future: i for i, future in enumerate(futures) if outcomes[i] is None}
+        for future in as_completed(left):
+            collect(left[future])
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
         raise
@@ -202,17 +241,37 @@ def _may_list_owners(path: Path) -> bool:
         return True
 
 
-def _read_and_analyse(path: Path, register: OwnerRegister | None, options: dict) -> bytes:
+def _read_and_analyse(path: Path, register: bytes | None, options: dict) -> bytes:
     """The worker: one file's outcome, pickled here so that its legends' read-only mappings go too."""
+    return _dumps(_light(_outcome(path, _unpickled(register), options)))
+
+
+#: The register the last task named, as sent and as unpickled: a worker unpickles it once, not once per file
+#: (a city's register of 300 people is 20 KB, half a millisecond to unpickle), and shares it between files as
+#: the serial path does.
+_REGISTER: tuple[bytes | None, OwnerRegister | None] = (None, None)
+
+
+def _unpickled(register: bytes | None) -> OwnerRegister | None:
+    global _REGISTER
+    if register is None:
+        return None
+    if _REGISTER[0] != register:
+        _REGISTER = (register, pickle.loads(register))
+    return _REGISTER[1]
+
+
+def _outcome(path: Path, register: OwnerRegister | None, options: Mapping) -> Outcome:
+    """One file read and analysed, or why it could not be read."""
     try:
-        outcome = analysed(*read_team(path), register, options)
+        return analysed(*read_team(path), register, options)
     except EhxlError as exc:
-        outcome = Outcome(refused=exc.detail)
-    return _dumps(_light(outcome))
+        return Outcome(refused=exc.detail)
 
 
 def _light(outcome: Outcome) -> Outcome:
-    """The outcome without each action's raw cell texts: read only while analysing, a tenth of what is sent."""
+    """The outcome without each action's raw cell texts: read only while analysing, a tenth of what is sent
+    (dropped from what this process reads too, so the pack is the same whichever process read a file)."""
     if outcome.analysis is not None:
         for plan in outcome.analysis.plans:
             for act in plan.actions:

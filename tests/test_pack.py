@@ -14,6 +14,7 @@ import io
 import json
 import shutil
 import subprocess
+import sys
 import uuid
 import zipfile
 from datetime import date
@@ -713,3 +714,61 @@ def test_only_files_whose_sheets_include_owners_are_opened_for_the_register_gues
     assert [team_reading._may_list_owners(p) for p in (with_owners, plain, tmp_path / "register.xlsx")] == [
         True, False, True]
     assert team_reading._may_list_owners(tmp_path / "cut.xlsx")        # unreadable: the careful guess decides
+
+
+def _city_counted_both_ways(folder: Path) -> tuple[dict, dict | None]:
+    from ehxl import pack as pack_mod, summary
+
+    pack = api.read_pack([folder], out=folder.parent / "pack.xlsx", as_of=AS_OF)
+    actions = [a for t in pack.teams for a in t.analysis.actions]
+    afresh = summary.rollup(actions, [a for _, a in pack.late], [a for _, a in pack.soon])
+    return afresh, pack_mod.city_rollup([t.analysis.summary for t in pack.teams])
+
+
+def test_the_city_added_up_from_the_teams_roll_ups_is_the_city_counted_afresh(tmp_path: Path):
+    afresh, added = _city_counted_both_ways(_team_folder(tmp_path))
+    assert len(afresh["by_theme"]) > 2 and len(afresh["by_owner"]) > 5    # themes and owners shared by teams
+    assert json.dumps(added) == json.dumps(afresh)                          # same figures, same order
+
+
+def test_owners_differing_only_in_case_leave_the_order_to_a_fresh_count(tmp_path: Path):
+    from openpyxl import Workbook
+
+    folder = tmp_path / "teams"
+    folder.mkdir()
+    for name, owners in (("a", ["rp", "RP", "RP"]), ("b", ["rp"])):     # a's table: RP (2), rp (1)
+        wb = Workbook()
+        wb.active.append(["Ref", "Action", "Owner", "Deadline", "Status"])
+        for i, owner in enumerate(owners, start=1):
+            wb.active.append([f"{i}", f"Action {i}", owner, "31/12/2015", "Green"])
+        wb.save(folder / f"{name}.xlsx")
+    afresh, added = _city_counted_both_ways(folder)
+    assert added is None
+    assert [(o["owner"], o["total"]) for o in afresh["by_owner"]] == [("rp", 2), ("RP", 2)]   # rp came first
+
+
+def test_the_command_as_its_own_process_keeps_the_collector_paused_and_freezes_at_exit(folder: Path, tmp_path: Path):
+    import gc
+
+    check = ("import atexit, gc, sys; atexit.register(lambda: print(gc.isenabled(), gc.get_freeze_count() > 0)); "
+             "from ehxl.cli import run; run()")
+    proc = subprocess.run([sys.executable, "-c", check, "rollup", str(folder), "-o", str(tmp_path / "pack.xlsx"),
+                           "--as-of", "2015-11-02", "--format", "json"], capture_output=True, text=True)
+    assert proc.returncode == 1 and proc.stdout.rstrip().endswith("False True")   # west and east were refused
+    assert json.loads(proc.stdout.rstrip()[:-len("False True")])["actions"]["by_team"]
+    was = gc.isenabled()
+    CliRunner().invoke(main, ["rollup", str(folder), "-o", str(tmp_path / "again.xlsx"), "--as-of", "2015-11-02"])
+    assert gc.isenabled() == was                                 # main, called in this process, leaves it as it was
+
+
+def test_a_worker_unpickles_the_shared_register_once_not_once_per_file():
+    from ehxl import team_reading
+    from ehxl.owners import Owner, OwnerRegister
+
+    city = team_reading._dumps(OwnerRegister([Owner("Rachel Price", "RP"), Owner("Vicky Wood", "VW")]))
+    first = team_reading._unpickled(city)
+    assert team_reading._unpickled(bytes(city)) is first               # the next file's copy of the same register
+    assert [o.name for o in first] == ["Rachel Price", "Vicky Wood"]
+    other = team_reading._unpickled(team_reading._dumps(OwnerRegister([Owner("Sam Walsh", "SW")])))
+    assert other is not first and [o.name for o in other] == ["Sam Walsh"]   # the corrected register, read again
+    assert team_reading._unpickled(None) is None
