@@ -152,7 +152,7 @@ counts.join(statuses.unstack(fill_value=0)).to_excel(sys.argv[2])
 
 EHXL_OK = (0, 1)                  # ehxl exits 1 when any team's plan has errors
 #: ehxl with every file read in the main process, as before parallel reading.
-EHXL_SERIAL = "import ehxl.team_reading as t; t.pays = lambda files: False; from ehxl.cli import main; main()"
+EHXL_SERIAL = "import ehxl.team_reading as t; t.pays = lambda files: False; from ehxl.cli import run; run()"
 
 HEADERS = {"ref": ("Ref", "No."), "action": ("Action", "Task"), "owner": ("Owner", "Lead", "By whom"),
            "deadline": ("Deadline", "By when", "Timescale"), "status": ("Status", "RAG", "Progress")}
@@ -324,7 +324,7 @@ FLOOR = "import click, zipfile, sqlite3, hashlib, json, datetime, dataclasses, p
 
 
 #: The console script's form: ``ehxl`` as the program name, the group called as the entry point calls it.
-EHXL_SCRIPT = "import sys; sys.argv[0] = 'ehxl'; from ehxl.cli import main; sys.exit(main())"
+EHXL_SCRIPT = "import sys; sys.argv[0] = 'ehxl'; from ehxl.cli import run; run()"
 
 
 def startup_row(runs: int) -> None:
