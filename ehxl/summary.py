@@ -7,8 +7,9 @@ they say in words what each number counts.
 """
 from __future__ import annotations
 
+import functools
 from datetime import date
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 from . import rag
 from .actions import Action, owner_names
@@ -163,8 +164,9 @@ def overdue_sheet(late: Sequence[Action], soon: Sequence[Action], *, as_of: date
                           ("Ref", "Action", "Owner(s)", "Deadline", "Days overdue", "Status", "Theme", "Go to")])
     spec.freeze_row = head + 1
     spec.print_title_rows = (head, head)
+    shared = _shared_cells()
     for act in sorted(late, key=lambda a: (a.due, a.sheet, a.row)):
-        spec.add_row(*_action_cells(act, (as_of - act.due).days))
+        spec.add_row(*_action_cells(act, (as_of - act.due).days, shared))
     if not late:
         spec.add_row(Cell("No action is overdue.", "note"))
     spec.autofilter = f"A{head}:H{head + max(len(late), 1)}"
@@ -173,17 +175,23 @@ def overdue_sheet(late: Sequence[Action], soon: Sequence[Action], *, as_of: date
                    ("Ref", f"Due in the next {within} days", "Owner(s)", "Deadline", "Days left", "Status",
                     "Theme", "Go to")])
     for act in soon:
-        spec.add_row(*_action_cells(act, (act.due - as_of).days))
+        spec.add_row(*_action_cells(act, (act.due - as_of).days, shared))
     if not soon:
         spec.add_row(Cell(f"Nothing falls due in the next {within} days.", "note"))
     return spec
 
 
-def _action_cells(act: Action, days: int) -> list[Cell]:
-    return [Cell(act.ref, "text"), Cell(act.action, "wrap"), Cell(", ".join(owner_names(act)) or "(none)", "wrap"),
-            Cell(act.due, "date"), Cell(days, "int"),
-            Cell(act.status.capitalize() if act.status else "", RAG_STYLE.get(act.status or "", "text")),
-            Cell(act.theme, "wrap"),
+def _shared_cells() -> Callable[..., Cell]:
+    """``Cell``, made once for each value and style (its type too: 1 is not True) and then shared: a cell is
+    immutable, and an Overdue sheet of 10,000 actions repeats a few hundred deadlines, owners and themes."""
+    return functools.lru_cache(maxsize=None, typed=True)(Cell)
+
+
+def _action_cells(act: Action, days: int, shared: Callable[..., Cell]) -> list[Cell]:
+    return [Cell(act.ref, "text"), Cell(act.action, "wrap"),
+            shared(", ".join(owner_names(act)) or "(none)", "wrap"), shared(act.due, "date"), shared(days, "int"),
+            shared(act.status.capitalize() if act.status else "", RAG_STYLE.get(act.status or "", "text")),
+            shared(act.theme, "wrap"),
             Cell(f"{act.sheet} row {act.row}", "link", _link(act.sheet, act.cell("deadline")))]
 
 
@@ -200,9 +208,10 @@ def validation_sheet(findings: Sequence[Finding], *, as_of: date, source: str) -
     spec.freeze_row = head + 1
     spec.print_title_rows = (head, head)
     ordered = sorted(findings, key=lambda f: (f.severity is not Severity.ERROR, *sort_key(f)))
+    shared = _shared_cells()
     for f in ordered:
-        spec.add_row(Cell(f.severity.value, "rag_red" if f.severity is Severity.ERROR else "rag_amber"),
-                     Cell(f.rule, "text"), Cell(f.sheet, "text"),
+        spec.add_row(shared(f.severity.value, "rag_red" if f.severity is Severity.ERROR else "rag_amber"),
+                     shared(f.rule, "text"), shared(f.sheet, "text"),
                      Cell(f.cell, "link", _link(f.sheet, f.cell)) if f.cell else Cell("", "text"),
                      Cell(f.message, "wrap"))
     if not findings:
