@@ -21,38 +21,42 @@ STATUS_KEYS = ("green", "amber", "red", "blue", "grey", "none")
 SUMMARY, OVERDUE, VALIDATION = "Summary", "Overdue", "Validation"
 
 
-def _status_counts(actions: Iterable[Action]) -> dict[str, int]:
-    counts = dict.fromkeys(STATUS_KEYS, 0)
-    for act in actions:
-        counts[act.status or "none"] += 1
-    return counts
-
-
 def rollup(actions: Sequence[Action], late: Sequence[Action], soon: Sequence[Action]) -> dict:
-    """The ``actions`` object of ``ehxl rollup --format json``."""
+    """The ``actions`` object of ``ehxl rollup --format json``: each action looked at once (its completeness and
+    owners take some working out), its counts added to its theme's and its owners'."""
     late_ids = {id(a) for a in late}
-    themes: dict[str | None, list[Action]] = {}
+    by_status = dict.fromkeys(STATUS_KEYS, 0)
+    complete = 0
+    themes: dict[str | None, dict] = {}
+    owners: dict[str, list[int]] = {}            # owner -> [actions, overdue]
     for act in actions:
-        themes.setdefault(act.theme, []).append(act)
-    owners: dict[str, list[Action]] = {}
-    for act in actions:
+        status, done, overdue = act.status or "none", act.complete, id(act) in late_ids
+        by_status[status] += 1
+        complete += bool(done)
+        theme = themes.get(act.theme)
+        if theme is None:
+            theme = themes[act.theme] = {"theme": act.theme, "total": 0, "by_status": dict.fromkeys(STATUS_KEYS, 0),
+                                         "complete": 0, "overdue": 0}
+        theme["total"] += 1
+        theme["by_status"][status] += 1
+        theme["complete"] += bool(done)
+        theme["overdue"] += overdue
         for name in dict.fromkeys(owner_names(act)) or ["(no owner)"]:
-            owners.setdefault(name, []).append(act)
-    complete = sum(1 for a in actions if a.complete)
+            counts = owners.get(name)
+            if counts is None:
+                counts = owners[name] = [0, 0]
+            counts[0] += 1
+            counts[1] += overdue
     return {
         "total": len(actions),
-        "by_status": _status_counts(actions),
+        "by_status": by_status,
         "complete": complete,
         "pct_complete": round(100 * complete / len(actions), 2) if actions else None,
         "overdue": len(late),
         "due_soon": len(soon),
-        "by_theme": [{"theme": theme, "total": len(group), "by_status": _status_counts(group),
-                      "complete": sum(1 for a in group if a.complete),
-                      "overdue": sum(1 for a in group if id(a) in late_ids)}
-                     for theme, group in themes.items()],
-        "by_owner": sorted(({"owner": name, "total": len(group),
-                             "overdue": sum(1 for a in group if id(a) in late_ids)}
-                            for name, group in owners.items()),
+        "by_theme": list(themes.values()),
+        "by_owner": sorted(({"owner": name, "total": total, "overdue": overdue}
+                            for name, (total, overdue) in owners.items()),
                            key=lambda o: (-o["overdue"], -o["total"], o["owner"].lower())),
     }
 
