@@ -187,28 +187,29 @@ def _sheet_rows(spec: SheetSpec, xf: Callable[[str, str | None], int], date1904:
         for c, cell in enumerate(row):
             if cell is None:
                 continue
-            ref = letters[c] + number
             value, style = cell.value, cell.style
             kind = type(value)
             if kind is str and value and not _NOT_PLAIN.search(value) and not value[0].isspace() \
                     and not value[-1].isspace() and len(value) <= MAX_TEXT:
-                cells.append(f'<c r="{ref}{text_head[style]}{value}</t></is></c>')
-            elif kind is int or kind is dt.date:
-                tail = tails.get((value, style))
-                if tail is None:
-                    tail = tails[value, style] = _cell_tail(value, style, xf, date1904)
-                cells.append(f'<c r="{ref}{tail}')
+                cells.append(f'<c r="{letters[c]}{number}{text_head[style]}{value}</t></is></c>')
+                if style in WRAPPED and not tall:
+                    most = fits.get((c, style))
+                    if most is None:
+                        most = fits[c, style] = one_line(spec, c + 1, style)
+                    tall = len(value) > most or "\n" in value
             else:
-                cells.append(f'<c r="{ref}{_cell_tail(value, style, xf, date1904)}')
+                if kind is int or kind is dt.date:
+                    tail = tails.get((value, style))
+                    if tail is None:
+                        tail = tails[value, style] = _cell_tail(value, style, xf, date1904)
+                else:
+                    tail = _cell_tail(value, style, xf, date1904)
+                cells.append(f'<c r="{letters[c]}{number}{tail}')
+                tall = tall or (style in WRAPPED and isinstance(value, str))     # rare: let row_lines tell
             last = c + 1
-            if style in WRAPPED and not tall and isinstance(value, str):
-                most = fits.get((last, style))
-                if most is None:
-                    most = fits[last, style] = one_line(spec, last, style)
-                tall = len(value) > most or "\n" in value
             if cell.link:
-                links.append((ref, cell.link, clean_text(str(value if value is not None else ""), 255),
-                              cell.target))
+                links.append((letters[c] + number, cell.link,
+                              clean_text(str(value if value is not None else ""), 255), cell.target))
         if cells:
             max_row, max_col = r, max(max_col, last)
             lines = row_lines(spec, row) if tall else 1
