@@ -252,6 +252,9 @@ def _action_values(run_id: int, a: dict, owners_json: dict[tuple[str, ...], str]
             int(complete), int(overdue), update, cell, status_cell, update_cell, link)
 
 
+#: The actions' columns as :func:`_load` reads them, and the key of each in the row it makes (the update last).
+_LOADED_COLUMNS = tuple(c for c in _ACTION_COLUMNS if c != "update_text") + ("update_text",)
+_LOADED_KEYS = tuple(c for c in _ACTION_COLUMNS if c != "update_text") + ("update",)
 #: The key of each of :data:`_ACTION_COLUMNS` in a snapshot's action row.
 _ACTION_KEYS = tuple("update" if c == "update_text" else c for c in _ACTION_COLUMNS)
 _action_items = operator.itemgetter(*_ACTION_KEYS)
@@ -301,12 +304,18 @@ def baseline(path: Path, *, before: date | None = None, on_or_before: date | Non
 
 def _load(db: sqlite3.Connection, run_id: int, as_of: str, run_at: str) -> Snapshot:
     snap = Snapshot(as_of=date.fromisoformat(as_of), run_at=run_at)
-    db.row_factory = sqlite3.Row
-    for r in db.execute("SELECT * FROM actions WHERE run_id = ? ORDER BY rowid", (run_id,)):
-        a = {c: r[c] for c in _ACTION_COLUMNS}
-        a.update(owners=json.loads(a["owners"] or "[]"), update=a.pop("update_text") or "",
-                 complete=bool(a["complete"]), overdue=bool(a["overdue"]))
+    owners: dict[str | None, list[str]] = {}       # each list of owners decoded once: a plan repeats a few hundred
+    for row in db.execute(f"SELECT {', '.join(_LOADED_COLUMNS)} FROM actions WHERE run_id = ? ORDER BY rowid",
+                          (run_id,)):
+        a = dict(zip(_LOADED_KEYS, row))
+        names = owners.get(a["owners"])
+        if names is None:
+            names = owners[a["owners"]] = json.loads(a["owners"] or "[]")
+        a["owners"] = list(names)
+        a["update"] = a["update"] or ""
+        a["complete"], a["overdue"] = bool(a["complete"]), bool(a["overdue"])
         snap.actions.append(a)
+    db.row_factory = sqlite3.Row
     for r in db.execute("SELECT * FROM figures WHERE run_id = ? ORDER BY rowid", (run_id,)):
         snap.figures.append({c: r[c] for c in _FIGURE_COLUMNS})
     db.row_factory = None
