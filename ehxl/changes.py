@@ -63,12 +63,14 @@ def headline_of(rows: list[dict]) -> dict:
 
 def action_row(act, *, team: str | None, file: str, overdue: bool, link: str | None = None) -> dict:
     """An :class:`~ehxl.actions.Action` as the plain row a snapshot keeps."""
-    parsed = act.revised if act.revised is not None and act.revised.date else act.deadline
+    revised = act.revised
+    parsed = revised if revised is not None and revised.date else act.deadline
+    due, cell = act.due, act.cell
     return {"team": team, "file": file, "sheet": act.sheet, "row": act.row, "ref": act.ref, "theme": act.theme,
-            "action": act.action, "owners": owner_names(act), "deadline": act.due.isoformat() if act.due else None,
-            "deadline_kind": parsed.kind.value if parsed is not None else None, "status": act.status,
+            "action": act.action, "owners": owner_names(act), "deadline": due.isoformat() if due else None,
+            "deadline_kind": parsed.kind._value_ if parsed is not None else None, "status": act.status,
             "complete": bool(act.complete), "overdue": overdue, "update": act.update or "",
-            "cell": act.cell("deadline"), "status_cell": act.cell("status"), "update_cell": act.cell("update"),
+            "cell": cell("deadline"), "status_cell": cell("status"), "update_cell": cell("update"),
             "link": link}
 
 

@@ -24,6 +24,7 @@ ehxl refuses a file from a newer one rather than guess.
 from __future__ import annotations
 
 import json
+import operator
 import sqlite3
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
@@ -216,9 +217,10 @@ def record(path: Path, snapshot: Snapshot, *, output: str, kind: str, ehxl_versi
 
 
 def _insert(db: sqlite3.Connection, run_id: int, snap: Snapshot, sources, findings) -> None:
+    owners_json: dict[tuple[str, ...], str] = {}
     db.executemany(f"INSERT INTO actions (run_id, {', '.join(_ACTION_COLUMNS)}) VALUES "
                    f"({', '.join('?' * (len(_ACTION_COLUMNS) + 1))})",
-                   [(run_id, *_action_values(a)) for a in snap.actions])
+                   [_action_values(run_id, a, owners_json) for a in snap.actions])
     db.executemany(f"INSERT INTO figures (run_id, {', '.join(_FIGURE_COLUMNS)}) VALUES "
                    f"({', '.join('?' * (len(_FIGURE_COLUMNS) + 1))})",
                    [(run_id, *(f.get(c) for c in _FIGURE_COLUMNS)) for f in snap.figures])
@@ -230,17 +232,33 @@ def _insert(db: sqlite3.Connection, run_id: int, snap: Snapshot, sources, findin
                      f["message"]) for f in findings])
 
 
-def _action_values(a: dict) -> tuple:
-    values = [a.get(c) for c in _ACTION_COLUMNS]
-    values[_AT["owners"]] = _owners_json(a["owners"])
-    values[_AT["update_text"]] = a["update"]
-    values[_AT["complete"]] = int(a["complete"])
-    values[_AT["overdue"]] = int(a["overdue"])
-    return tuple(values)
+def _action_values(run_id: int, a: dict, owners_json: dict[tuple[str, ...], str]) -> tuple:
+    """One action's row of the ``actions`` table; ``owners_json`` remembers each list of owners as JSON (a plan
+    of 20,000 actions has a few hundred)."""
+    try:
+        (team, file, sheet, row, ref, theme, action, owners, deadline, deadline_kind, status, complete, overdue,
+         update, cell, status_cell, update_cell, link) = _action_items(a)
+    except KeyError:                    # a row without some of the optional fields: each found as it can be
+        (team, file, sheet, row, ref, theme, action, owners, deadline, deadline_kind, status, complete, overdue,
+         update, cell, status_cell, update_cell, link) = (a.get(k) for k in _ACTION_KEYS)
+        owners, update, complete, overdue = a["owners"], a["update"], a["complete"], a["overdue"]
+    key = tuple(owners) if type(owners) is list else None
+    as_json = owners_json.get(key) if key is not None else None
+    if as_json is None:
+        as_json = _owners_json(owners)
+        if key is not None:
+            owners_json[key] = as_json
+    return (run_id, team, file, sheet, row, ref, theme, action, as_json, deadline, deadline_kind, status,
+            int(complete), int(overdue), update, cell, status_cell, update_cell, link)
 
 
-_AT = {c: i for i, c in enumerate(_ACTION_COLUMNS)}
-#: ``json.dumps(owners, ensure_ascii=False)`` without making an encoder for each of 20,000 actions.
+#: The actions' columns as :func:`_load` reads them, and the key of each in the row it makes (the update last).
+_LOADED_COLUMNS = tuple(c for c in _ACTION_COLUMNS if c != "update_text") + ("update_text",)
+_LOADED_KEYS = tuple(c for c in _ACTION_COLUMNS if c != "update_text") + ("update",)
+#: The key of each of :data:`_ACTION_COLUMNS` in a snapshot's action row.
+_ACTION_KEYS = tuple("update" if c == "update_text" else c for c in _ACTION_COLUMNS)
+_action_items = operator.itemgetter(*_ACTION_KEYS)
+#: ``json.dumps(owners, ensure_ascii=False)`` without making an encoder for each list.
 _owners_json = json.JSONEncoder(ensure_ascii=False).encode
 
 
@@ -286,12 +304,18 @@ def baseline(path: Path, *, before: date | None = None, on_or_before: date | Non
 
 def _load(db: sqlite3.Connection, run_id: int, as_of: str, run_at: str) -> Snapshot:
     snap = Snapshot(as_of=date.fromisoformat(as_of), run_at=run_at)
-    db.row_factory = sqlite3.Row
-    for r in db.execute("SELECT * FROM actions WHERE run_id = ? ORDER BY rowid", (run_id,)):
-        a = {c: r[c] for c in _ACTION_COLUMNS}
-        a.update(owners=json.loads(a["owners"] or "[]"), update=a.pop("update_text") or "",
-                 complete=bool(a["complete"]), overdue=bool(a["overdue"]))
+    owners: dict[str | None, list[str]] = {}       # each list of owners decoded once: a plan repeats a few hundred
+    for row in db.execute(f"SELECT {', '.join(_LOADED_COLUMNS)} FROM actions WHERE run_id = ? ORDER BY rowid",
+                          (run_id,)):
+        a = dict(zip(_LOADED_KEYS, row))
+        names = owners.get(a["owners"])
+        if names is None:
+            names = owners[a["owners"]] = json.loads(a["owners"] or "[]")
+        a["owners"] = list(names)
+        a["update"] = a["update"] or ""
+        a["complete"], a["overdue"] = bool(a["complete"]), bool(a["overdue"])
         snap.actions.append(a)
+    db.row_factory = sqlite3.Row
     for r in db.execute("SELECT * FROM figures WHERE run_id = ? ORDER BY rowid", (run_id,)):
         snap.figures.append({c: r[c] for c in _FIGURE_COLUMNS})
     db.row_factory = None

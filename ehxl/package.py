@@ -18,7 +18,9 @@ printer settings, cached values).  Instead:
   part ehxl did not change is copied through with identical content and its
   original entry settings, changed parts get their new bytes, new parts are
   appended.  The temporary file is then checked (it opens; every unchanged part
-  hashes the same as before; every changed XML part parses), Excel's lock
+  copied as stored holds the same stored bytes as before and inflates to the
+  original's CRC and size, one written anew hashes the same as before; every
+  changed XML part parses), Excel's lock
   file (``~$name``) and any change on disk since ehxl read the file are
   refused, the previous version is kept in ``.ehxl-backups`` beside the file
   (the newest five per workbook), and only then is the file replaced, with
@@ -285,6 +287,7 @@ class Package:
         self._infos = {i.filename: i for i in zf.infolist()}
         self.names = [i.filename for i in zf.infolist()]
         self._cache: dict[str, bytes] = {}
+        self._sound: set[str] = set()          # parts inflated whole, their CRC checked: not damaged
         self._rels: dict[str, list[Rel]] = {}
         self._types: tuple[dict[str, str], dict[str, str]] | None = None
         self._fingerprint = _fingerprint(path)
@@ -444,6 +447,7 @@ class Package:
         if len(data) > self.limits.max_part_bytes:
             raise WorkbookRefused(_overload("one item inside it is far larger than the file says"), path=self.path)
         self._cache[name] = data
+        self._sound.add(name)
         return data
 
     def forget(self, name: str) -> None:
@@ -535,9 +539,17 @@ class Package:
             return hashlib.sha256(self._cache[name]).hexdigest()
         info = self._infos[name]
         try:
-            return _sha256(self._zip, name)
+            digest = _sha256(self._zip, name)
         except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
             raise WorkbookRefused(_damaged(f"{self._what(info.filename)} is garbled"), path=self.path) from exc
+        self._sound.add(name)
+        return digest
+
+    def check_sound(self, name: str) -> None:
+        """Refuse a part damaged deep inside (a bad CRC, broken deflate) before it is copied: inflated, a
+        megabyte at a time, unless it was already read whole."""
+        if name not in self._sound:
+            self.digest(name)
 
     def part_digests(self) -> dict[str, str]:
         return {n: hashlib.sha256(self._raw(n)).hexdigest() for n in self.names}
@@ -546,25 +558,14 @@ class Package:
         """A part's content without caching it (used when copying large packages)."""
         if name in self._cache:
             return self._cache[name]
-        return self._inflate(self._infos[name], -1)
+        data = self._inflate(self._infos[name], -1)
+        self._sound.add(name)
+        return data
 
     def _stored(self, info: zipfile.ZipInfo) -> bytes | None:
         """A part's bytes as stored in the zip (still compressed), or None where they cannot simply be copied:
         encrypted or zip64 entries, or methods other than stored and deflated."""
-        if info.flag_bits & 0x1 or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            return None
-        if max(info.file_size, info.compress_size, info.header_offset) >= zipfile.ZIP64_LIMIT:
-            return None
-        with self._zip._lock:
-            fp = self._zip.fp
-            fp.seek(info.header_offset)
-            head = fp.read(zipfile.sizeFileHeader)
-            if len(head) != zipfile.sizeFileHeader or head[:4] != zipfile.stringFileHeader:
-                return None
-            name_len, extra_len = int.from_bytes(head[26:28], "little"), int.from_bytes(head[28:30], "little")
-            fp.seek(info.header_offset + zipfile.sizeFileHeader + name_len + extra_len)
-            raw = fp.read(info.compress_size)
-        return raw if len(raw) == info.compress_size else None
+        return _stored_bytes(self._zip, info)
 
     def _inflate(self, info: zipfile.ZipInfo, limit: int) -> bytes:
         """A part's bytes; damage found only deep inside a part (bad CRC, broken deflate) is a refusal too."""
@@ -602,6 +603,28 @@ class _StopAtRoot:
 
     def close(self):
         return None
+
+
+def _stored_bytes(zf: zipfile.ZipFile, info: zipfile.ZipInfo, *, name_checked: bool = False) -> bytes | None:
+    """:meth:`Package._stored` in any open zip; ``name_checked``: None too where the entry's local header
+    names another part (as :meth:`zipfile.ZipFile.open` refuses to read it)."""
+    if info.flag_bits & 0x1 or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        return None
+    if max(info.file_size, info.compress_size, info.header_offset) >= zipfile.ZIP64_LIMIT:
+        return None
+    with zf._lock:
+        fp = zf.fp
+        fp.seek(info.header_offset)
+        head = fp.read(zipfile.sizeFileHeader)
+        if len(head) != zipfile.sizeFileHeader or head[:4] != zipfile.stringFileHeader:
+            return None
+        name_len, extra_len = int.from_bytes(head[26:28], "little"), int.from_bytes(head[28:30], "little")
+        if name_checked and fp.read(name_len).decode("utf-8" if info.flag_bits & 0x800 else "cp437",
+                                                     "replace") != info.orig_filename:
+            return None
+        fp.seek(info.header_offset + zipfile.sizeFileHeader + name_len + extra_len)
+        raw = fp.read(info.compress_size)
+    return raw if len(raw) == info.compress_size else None
 
 
 def _short(rel_type: str) -> str:
@@ -670,9 +693,14 @@ def save_package(pkg: Package, changes: Mapping[str, bytes | None], *, target: s
     return report
 
 
-def _write(pkg: Package, changes: Mapping[str, bytes | None], tmp: Path, report: SaveReport) -> dict[str, str]:
-    """Write the new zip; returns the sha256 every unchanged part must still have."""
-    expected: dict[str, str] = {}
+#: What the new copy of an unchanged part must hold: ("stored", sha256 of its stored bytes, its entry's method,
+#: CRC and sizes) for a part copied as stored, ("content", sha256 of its content, None) for one written anew.
+Expected = tuple[str, str, "tuple[int, int, int, int] | None"]
+
+
+def _write(pkg: Package, changes: Mapping[str, bytes | None], tmp: Path, report: SaveReport) -> dict[str, Expected]:
+    """Write the new zip; returns what every unchanged part must still be."""
+    expected: dict[str, Expected] = {}
     with zipfile.ZipFile(tmp, "w", allowZip64=True) as out:
         for name in pkg.names:
             info = pkg.info(name)
@@ -686,8 +714,7 @@ def _write(pkg: Package, changes: Mapping[str, bytes | None], tmp: Path, report:
                 out.writestr(new, data)
                 report.changed.append(name)
             else:
-                expected[name] = pkg.digest(name)
-                _copy_entry(pkg, info, out)
+                expected[name] = _copy_entry(pkg, info, out)
         now = dt.datetime.now().timetuple()[:6]
         for name, data in changes.items():
             if name not in pkg._infos and data is not None:
@@ -700,13 +727,17 @@ def _write(pkg: Package, changes: Mapping[str, bytes | None], tmp: Path, report:
     return expected
 
 
-def _copy_entry(pkg: Package, info: zipfile.ZipInfo, out: zipfile.ZipFile) -> None:
+def _copy_entry(pkg: Package, info: zipfile.ZipInfo, out: zipfile.ZipFile) -> Expected:
     """An unchanged part copied as it is stored, compressed bytes and all: inflating and deflating a large
-    sheet again would cost most of a save.  :func:`_verify` still inflates the copy and compares its hash."""
+    sheet again would cost most of a save.  The part is first inflated whole, unless it was read already,
+    so that one damaged deep inside is refused; :func:`_verify` then finds the same stored bytes in the copy,
+    under the same method, CRC and sizes, so the copy inflates to the same content."""
     raw = pkg._stored(info)
     if raw is None:
-        out.writestr(_copy_info(info), pkg._raw(info.filename))
-        return
+        data = pkg._raw(info.filename)
+        out.writestr(_copy_info(info), data)
+        return "content", hashlib.sha256(data).hexdigest(), None
+    pkg.check_sound(info.filename)
     new = _copy_info(info)
     new.CRC, new.compress_size, new.file_size = info.CRC, info.compress_size, info.file_size
     new.header_offset = out.fp.tell()
@@ -717,6 +748,11 @@ def _copy_entry(pkg: Package, info: zipfile.ZipInfo, out: zipfile.ZipFile) -> No
     out.filelist.append(new)
     out.NameToInfo[new.filename] = new
     out.start_dir = out.fp.tell()
+    return "stored", hashlib.sha256(raw).hexdigest(), _entry(info)
+
+
+def _entry(info: zipfile.ZipInfo) -> tuple[int, int, int, int]:
+    return info.compress_type, info.CRC, info.compress_size, info.file_size
 
 
 def _copy_info(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
@@ -728,22 +764,34 @@ def _copy_info(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
     return new
 
 
-def _verify(tmp: Path, expected: dict[str, str], changes: Mapping[str, bytes | None], target: Path) -> None:
+def _verify(tmp: Path, expected: dict[str, Expected], changes: Mapping[str, bytes | None], target: Path) -> None:
     try:
         with zipfile.ZipFile(tmp) as z:
             names = set(z.namelist())
-            for name, digest in expected.items():
-                if name not in names or _sha256(z, name) != digest:
+            for name, want in expected.items():
+                if name not in names or _found(z, name, want[0]) != want:
                     raise SaveRefused(f"was not saved: ehxl's check of the new copy found that something it must "
                                       f"leave alone would change, so it stopped and your workbook is untouched. "
                                       f"Please report this fault in ehxl (detail for support: {name}).", path=target)
             for name, data in changes.items():
                 if data is not None and name.endswith((".xml", ".rels")):
                     _check_parses(z, name)
-    except (zipfile.BadZipFile, etree.XMLSyntaxError) as exc:
+    except (zipfile.BadZipFile, zlib.error, EOFError, etree.XMLSyntaxError) as exc:
         raise SaveRefused(f"was not saved: the new copy ehxl made failed its check, so it stopped and your workbook "
                           f"is untouched. Please report this fault in ehxl (detail for support: "
                           f"{' '.join(str(exc).split())}).", path=target) from exc
+
+
+def _found(z: zipfile.ZipFile, name: str, how: str) -> Expected | None:
+    """What the new copy holds for ``name``, told as :func:`_write` expects it."""
+    if how == "content":
+        return "content", _sha256(z, name), None
+    info = z.getinfo(name)
+    raw = _stored_bytes(z, info, name_checked=True)
+    if raw is None:
+        return None
+    _inflates(z, name)    # and, through zipfile's own reading, to content of the original's CRC and size
+    return "stored", hashlib.sha256(raw).hexdigest(), _entry(info)
 
 
 def _check_parses(z: zipfile.ZipFile, name: str) -> None:
@@ -754,6 +802,13 @@ def _check_parses(z: zipfile.ZipFile, name: str) -> None:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             parser.feed(chunk)
     parser.close()
+
+
+def _inflates(z: zipfile.ZipFile, name: str) -> None:
+    """Raise BadZipFile unless the entry inflates to its CRC and size, read a megabyte at a time."""
+    with z.open(name) as fh:
+        while fh.read(1 << 20):
+            pass
 
 
 def _sha256(z: zipfile.ZipFile, name: str) -> str:

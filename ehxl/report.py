@@ -254,15 +254,34 @@ def row_lines(spec: SheetSpec, row: list) -> int:
     """
     lines = 1
     for c, cell in enumerate(row, start=1):
-        if cell is None or cell.style not in ("wrap", "header") or not isinstance(cell.value, str):
+        if cell is None or cell.style not in WRAPPED or not isinstance(cell.value, str):
             continue
-        width = max(4.0, float(spec.widths.get(c, 8.43)) * (0.85 if cell.style == "header" else 1.0))
-        per_char = 1.0 if cell.style == "wrap" else 1.15
+        width, per_char = _line_width(spec, c, cell.style)
         if len(cell.value) * per_char <= width - 1 and "\n" not in cell.value:
             continue                                      # fits on one line: most cells
         needed = sum(max(1, math.ceil(len(part) * per_char / (width - 1))) for part in cell.value.split("\n"))
         lines = max(lines, needed)
     return lines
+
+
+#: The styles whose text wraps onto more lines, and so may need a taller row.
+WRAPPED = frozenset(("wrap", "header"))
+
+
+def _line_width(spec: SheetSpec, column: int, style: str) -> tuple[float, float]:
+    """(width in characters, characters' width) of a line of wrapped text in ``column``."""
+    width = max(4.0, float(spec.widths.get(column, 8.43)) * (0.85 if style == "header" else 1.0))
+    return width, (1.0 if style == "wrap" else 1.15)
+
+
+def one_line(spec: SheetSpec, column: int, style: str) -> int:
+    """The most characters that fit on one line of a wrapped cell: a row whose text is no longer (and has no
+    line break) needs one line in :func:`row_lines`, so a writer need not ask it about every row."""
+    width, per_char = _line_width(spec, column, style)
+    n = max(0, int((width - 1) / per_char) + 1)
+    while n and n * per_char > width - 1:
+        n -= 1
+    return n
 
 
 Block = tuple[int, int, int, int]     # first row, first column, last row, last column (1-based)

@@ -19,7 +19,7 @@ from urllib.parse import quote
 
 from .grid import a1, column_letter
 from .parts import DECLARATION, MAIN_NS, R_NS, escape_xml
-from .report import SheetSpec, date_format, is_url, row_lines
+from .report import WRAPPED, SheetSpec, date_format, is_url, one_line, row_lines
 
 #: Excel's limit on the characters in one cell.
 MAX_TEXT = 32_767
@@ -30,6 +30,8 @@ _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]
 _EXCEL_ESCAPE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
 _NEEDS_CLEANING = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]|_x[0-9A-Fa-f]{4}_")
 _NEEDS_ESCAPING = re.compile('[&<>"\r]')
+#: Text that cannot go into a cell as it is: to be cleaned (:func:`clean_text`) or escaped.
+_NOT_PLAIN = re.compile('[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff&<>"\r]|_x[0-9A-Fa-f]{4}_')
 
 
 def clean_text(text: str, limit: int = MAX_TEXT) -> str:
@@ -91,36 +93,51 @@ def _file_target(path: str) -> str:
     return quote(path, safe="/()'!,;=&~-._:")
 
 
-def _cell_xml(ref: str, value: object, style: str, xf: Callable[[str, str | None], int],
-              date1904: bool) -> str:
-    """One ``<c>``: text inline (never a formula), numbers, dates as serials, booleans."""
+def _cell_tail(value: object, style: str, xf: Callable[[str, str | None], int], date1904: bool) -> str:
+    """A ``<c>`` after its reference (``" s="3"><v>7</v></c>``): the same for every cell of that value and style."""
     if type(value) is str:
-        return _text_xml(ref, clean_text(value), style, xf)
+        return _text_tail(clean_text(value), style, xf)
     if isinstance(value, bool):
-        return f'<c r="{ref}" s="{xf(style, None)}" t="b"><v>{int(value)}</v></c>'
+        return f'" s="{xf(style, None)}" t="b"><v>{int(value)}</v></c>'
     if isinstance(value, (decimal.Decimal, fractions.Fraction)):
         value = float(value)
     if isinstance(value, (int, float)):
         if isinstance(value, float) and not math.isfinite(value):
-            return f'<c r="{ref}" s="{xf(style, None)}" t="e"><v>#NUM!</v></c>'
-        return f'<c r="{ref}" s="{xf(style, None)}"><v>{number_text(value)}</v></c>'
+            return f'" s="{xf(style, None)}" t="e"><v>#NUM!</v></c>'
+        return f'" s="{xf(style, None)}"><v>{number_text(value)}</v></c>'
     if isinstance(value, dt.time):
         seconds = value.hour * 3600 + value.minute * 60 + value.second + value.microsecond / 1e6
-        return f'<c r="{ref}" s="{xf(style, date_format(value, style))}"><v>{number_text(seconds / 86400)}</v></c>'
+        return f'" s="{xf(style, date_format(value, style))}"><v>{number_text(seconds / 86400)}</v></c>'
     if isinstance(value, dt.date):
         serial = _day_serial(value, date1904) if type(value) is dt.date else _serial(value, date1904)
         if serial is not None:
-            return f'<c r="{ref}" s="{xf(style, date_format(value, style))}"><v>{number_text(serial)}</v></c>'
+            return f'" s="{xf(style, date_format(value, style))}"><v>{number_text(serial)}</v></c>'
         value = value.isoformat()
-    return _text_xml(ref, "" if value is None else clean_text(str(value)), style, xf)
+    return _text_tail("" if value is None else clean_text(str(value)), style, xf)
 
 
-def _text_xml(ref: str, text: str, style: str, xf: Callable[[str, str | None], int]) -> str:
+def _text_tail(text: str, style: str, xf: Callable[[str, str | None], int]) -> str:
     if not text:                                  # an empty string is an empty cell, as in Excel
-        return f'<c r="{ref}" s="{xf(style, None)}"/>'
+        return f'" s="{xf(style, None)}"/>'
     space = ' xml:space="preserve"' if text[0].isspace() or text[-1].isspace() else ""
-    escaped = escape_xml(text) if _NEEDS_ESCAPING.search(text) else text
-    return f'<c r="{ref}" s="{xf(style, None)}" t="inlineStr"><is><t{space}>{escaped}</t></is></c>'
+    return f'" s="{xf(style, None)}" t="inlineStr"><is><t{space}>{_escaped(text)}</t></is></c>'
+
+
+def _escaped(text: str) -> str:
+    """:func:`escape_xml`, or ``text`` itself when it has nothing to escape (one scan instead of five)."""
+    return escape_xml(text) if _NEEDS_ESCAPING.search(text) else text
+
+
+class _ByStyle(dict):
+    """A fragment of XML per style, made by ``make`` the first time a style is asked for."""
+
+    def __init__(self, make: Callable[[str], str]):
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, style: str) -> str:
+        found = self[style] = self.make(style)
+        return found
 
 
 def _remembered(xf: Callable[[str, str | None], int]) -> Callable[[str, str | None], int]:
@@ -145,6 +162,62 @@ def _header_text(page_header: str) -> str:
     return "&C" + text
 
 
+def _sheet_rows(spec: SheetSpec, xf: Callable[[str, str | None], int], date1904: bool) \
+        -> tuple[list[bytes], list[tuple[str, str, str, str | None]], int, int]:
+    """Each row's ``<row>``, encoded; the links (cell, location or URL, display, other workbook); the last row
+    and column written.
+
+    A board sheet can have 100,000 cells, so the work for each is kept small: the
+    style's fragment of XML is worked out once, plain text goes in as it is, and
+    a whole number or date once per value; anything else is :func:`_cell_tail`'s.
+    """
+    rows_xml: list[bytes] = []                   # encoded row by row: a 10,000-row sheet is held once, not thrice
+    links: list[tuple[str, str, str, str | None]] = []
+    max_row = max_col = 0
+    letters = [column_letter(c) for c in range(1, max((len(row) for row in spec.rows), default=0) + 1)]
+    xf = _remembered(xf)
+    text_head = _ByStyle(lambda style: f'" s="{xf(style, None)}" t="inlineStr"><is><t>')
+    tails: dict[tuple[object, str], str] = {}
+    fits: dict[tuple[int, str], int] = {}
+    for r, row in enumerate(spec.rows, start=1):
+        cells = []
+        number = str(r)
+        last = 0
+        tall = False
+        for c, cell in enumerate(row):
+            if cell is None:
+                continue
+            value, style = cell.value, cell.style
+            kind = type(value)
+            if kind is str and value and not _NOT_PLAIN.search(value) and not value[0].isspace() \
+                    and not value[-1].isspace() and len(value) <= MAX_TEXT:
+                cells.append(f'<c r="{letters[c]}{number}{text_head[style]}{value}</t></is></c>')
+                if style in WRAPPED and not tall:
+                    most = fits.get((c, style))
+                    if most is None:
+                        most = fits[c, style] = one_line(spec, c + 1, style)
+                    tall = len(value) > most or "\n" in value
+            else:
+                if kind is int or kind is dt.date:
+                    tail = tails.get((value, style))
+                    if tail is None:
+                        tail = tails[value, style] = _cell_tail(value, style, xf, date1904)
+                else:
+                    tail = _cell_tail(value, style, xf, date1904)
+                cells.append(f'<c r="{letters[c]}{number}{tail}')
+                tall = tall or (style in WRAPPED and isinstance(value, str))     # rare: let row_lines tell
+            last = c + 1
+            if cell.link:
+                links.append((letters[c] + number, cell.link,
+                              clean_text(str(value if value is not None else ""), 255), cell.target))
+        if cells:
+            max_row, max_col = r, max(max_col, last)
+            lines = row_lines(spec, row) if tall else 1
+            height = f' ht="{min(409, 15 * lines)}" customHeight="1"' if lines > 1 else ""
+            rows_xml.append(f'<row r="{r}"{height}>{"".join(cells)}</row>'.encode("utf-8"))
+    return rows_xml, links, max_row, max_col
+
+
 def render_sheet(spec: SheetSpec, xf: Callable[[str, str | None], int], *, date1904: bool = False,
                  drawing_rid: str | None = None, link_rids: dict[str, str] | None = None,
                  legacy_rid: str | None = None, code_name: str | None = None) -> bytes:
@@ -155,33 +228,7 @@ def render_sheet(spec: SheetSpec, xf: Callable[[str, str | None], int], *, date1
     ``code_name`` the sheet's VBA name, both kept when a sheet is refreshed.
     """
     link_rids = link_rids or {}
-    rows_xml: list[bytes] = []                   # encoded row by row: a 10,000-row sheet is held once, not thrice
-    links: list[tuple[str, str, str, str | None]] = []   # (cell, location or url, display, other workbook)
-    max_row = max_col = 0
-    letters = [column_letter(c) for c in range(1, max((len(row) for row in spec.rows), default=0) + 1)]
-    xf = _remembered(xf)
-    for r, row in enumerate(spec.rows, start=1):
-        cells = []
-        number = str(r)
-        last = 0
-        for c, cell in enumerate(row, start=1):
-            if cell is None:
-                continue
-            ref = letters[c - 1] + number
-            value = cell.value
-            if type(value) is str:
-                cells.append(_text_xml(ref, clean_text(value), cell.style, xf))
-            else:
-                cells.append(_cell_xml(ref, value, cell.style, xf, date1904))
-            last = c
-            if cell.link:
-                links.append((ref, cell.link, clean_text(str(value if value is not None else ""), 255),
-                              cell.target))
-        if cells:
-            max_row, max_col = r, max(max_col, last)
-            lines = row_lines(spec, row)
-            height = f' ht="{min(409, 15 * lines)}" customHeight="1"' if lines > 1 else ""
-            rows_xml.append(f'<row r="{r}"{height}>{"".join(cells)}</row>'.encode("utf-8"))
+    rows_xml, links, max_row, max_col = _sheet_rows(spec, xf, date1904)
     out = [f'<worksheet xmlns="{MAIN_NS}" xmlns:r="{R_NS}">']
     sheet_pr = ""
     if spec.tab_colour:
@@ -212,12 +259,12 @@ def render_sheet(spec: SheetSpec, xf: Callable[[str, str | None], int], *, date1
         for ref, target, display, other_file in links:
             if other_file:
                 items.append(f'<hyperlink ref="{ref}" r:id="{link_rids[ref]}" '
-                             f'location="{escape_xml(target.lstrip("#"))}" display="{escape_xml(display)}"/>')
+                             f'location="{_escaped(target.lstrip("#"))}" display="{_escaped(display)}"/>')
             elif is_url(target):
-                items.append(f'<hyperlink ref="{ref}" r:id="{link_rids[ref]}" display="{escape_xml(display)}"/>')
+                items.append(f'<hyperlink ref="{ref}" r:id="{link_rids[ref]}" display="{_escaped(display)}"/>')
             else:
-                items.append(f'<hyperlink ref="{ref}" location="{escape_xml(target.lstrip("#"))}" '
-                             f'display="{escape_xml(display)}"/>')
+                items.append(f'<hyperlink ref="{ref}" location="{_escaped(target.lstrip("#"))}" '
+                             f'display="{_escaped(display)}"/>')
         out.append(f"<hyperlinks>{''.join(items)}</hyperlinks>")
     out.append('<printOptions horizontalCentered="1"/>')
     out.append('<pageMargins left="0.5" right="0.5" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>')

@@ -7,8 +7,9 @@ they say in words what each number counts.
 """
 from __future__ import annotations
 
+import functools
 from datetime import date
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 from . import rag
 from .actions import Action, owner_names
@@ -20,38 +21,42 @@ STATUS_KEYS = ("green", "amber", "red", "blue", "grey", "none")
 SUMMARY, OVERDUE, VALIDATION = "Summary", "Overdue", "Validation"
 
 
-def _status_counts(actions: Iterable[Action]) -> dict[str, int]:
-    counts = dict.fromkeys(STATUS_KEYS, 0)
-    for act in actions:
-        counts[act.status or "none"] += 1
-    return counts
-
-
 def rollup(actions: Sequence[Action], late: Sequence[Action], soon: Sequence[Action]) -> dict:
-    """The ``actions`` object of ``ehxl rollup --format json``."""
+    """The ``actions`` object of ``ehxl rollup --format json``: each action looked at once (its completeness and
+    owners take some working out), its counts added to its theme's and its owners'."""
     late_ids = {id(a) for a in late}
-    themes: dict[str | None, list[Action]] = {}
+    by_status = dict.fromkeys(STATUS_KEYS, 0)
+    complete = 0
+    themes: dict[str | None, dict] = {}
+    owners: dict[str, list[int]] = {}            # owner -> [actions, overdue]
     for act in actions:
-        themes.setdefault(act.theme, []).append(act)
-    owners: dict[str, list[Action]] = {}
-    for act in actions:
+        status, done, overdue = act.status or "none", act.complete, id(act) in late_ids
+        by_status[status] += 1
+        complete += bool(done)
+        theme = themes.get(act.theme)
+        if theme is None:
+            theme = themes[act.theme] = {"theme": act.theme, "total": 0, "by_status": dict.fromkeys(STATUS_KEYS, 0),
+                                         "complete": 0, "overdue": 0}
+        theme["total"] += 1
+        theme["by_status"][status] += 1
+        theme["complete"] += bool(done)
+        theme["overdue"] += overdue
         for name in dict.fromkeys(owner_names(act)) or ["(no owner)"]:
-            owners.setdefault(name, []).append(act)
-    complete = sum(1 for a in actions if a.complete)
+            counts = owners.get(name)
+            if counts is None:
+                counts = owners[name] = [0, 0]
+            counts[0] += 1
+            counts[1] += overdue
     return {
         "total": len(actions),
-        "by_status": _status_counts(actions),
+        "by_status": by_status,
         "complete": complete,
         "pct_complete": round(100 * complete / len(actions), 2) if actions else None,
         "overdue": len(late),
         "due_soon": len(soon),
-        "by_theme": [{"theme": theme, "total": len(group), "by_status": _status_counts(group),
-                      "complete": sum(1 for a in group if a.complete),
-                      "overdue": sum(1 for a in group if id(a) in late_ids)}
-                     for theme, group in themes.items()],
-        "by_owner": sorted(({"owner": name, "total": len(group),
-                             "overdue": sum(1 for a in group if id(a) in late_ids)}
-                            for name, group in owners.items()),
+        "by_theme": list(themes.values()),
+        "by_owner": sorted(({"owner": name, "total": total, "overdue": overdue}
+                            for name, (total, overdue) in owners.items()),
                            key=lambda o: (-o["overdue"], -o["total"], o["owner"].lower())),
     }
 
@@ -163,8 +168,9 @@ def overdue_sheet(late: Sequence[Action], soon: Sequence[Action], *, as_of: date
                           ("Ref", "Action", "Owner(s)", "Deadline", "Days overdue", "Status", "Theme", "Go to")])
     spec.freeze_row = head + 1
     spec.print_title_rows = (head, head)
+    shared = _shared_cells()
     for act in sorted(late, key=lambda a: (a.due, a.sheet, a.row)):
-        spec.add_row(*_action_cells(act, (as_of - act.due).days))
+        spec.add_row(*_action_cells(act, (as_of - act.due).days, shared))
     if not late:
         spec.add_row(Cell("No action is overdue.", "note"))
     spec.autofilter = f"A{head}:H{head + max(len(late), 1)}"
@@ -173,17 +179,23 @@ def overdue_sheet(late: Sequence[Action], soon: Sequence[Action], *, as_of: date
                    ("Ref", f"Due in the next {within} days", "Owner(s)", "Deadline", "Days left", "Status",
                     "Theme", "Go to")])
     for act in soon:
-        spec.add_row(*_action_cells(act, (act.due - as_of).days))
+        spec.add_row(*_action_cells(act, (act.due - as_of).days, shared))
     if not soon:
         spec.add_row(Cell(f"Nothing falls due in the next {within} days.", "note"))
     return spec
 
 
-def _action_cells(act: Action, days: int) -> list[Cell]:
-    return [Cell(act.ref, "text"), Cell(act.action, "wrap"), Cell(", ".join(owner_names(act)) or "(none)", "wrap"),
-            Cell(act.due, "date"), Cell(days, "int"),
-            Cell(act.status.capitalize() if act.status else "", RAG_STYLE.get(act.status or "", "text")),
-            Cell(act.theme, "wrap"),
+def _shared_cells() -> Callable[..., Cell]:
+    """``Cell``, made once for each value and style (its type too: 1 is not True) and then shared: a cell is
+    immutable, and an Overdue sheet of 10,000 actions repeats a few hundred deadlines, owners and themes."""
+    return functools.lru_cache(maxsize=None, typed=True)(Cell)
+
+
+def _action_cells(act: Action, days: int, shared: Callable[..., Cell]) -> list[Cell]:
+    return [Cell(act.ref, "text"), Cell(act.action, "wrap"),
+            shared(", ".join(owner_names(act)) or "(none)", "wrap"), shared(act.due, "date"), shared(days, "int"),
+            shared(act.status.capitalize() if act.status else "", RAG_STYLE.get(act.status or "", "text")),
+            shared(act.theme, "wrap"),
             Cell(f"{act.sheet} row {act.row}", "link", _link(act.sheet, act.cell("deadline")))]
 
 
@@ -200,9 +212,10 @@ def validation_sheet(findings: Sequence[Finding], *, as_of: date, source: str) -
     spec.freeze_row = head + 1
     spec.print_title_rows = (head, head)
     ordered = sorted(findings, key=lambda f: (f.severity is not Severity.ERROR, *sort_key(f)))
+    shared = _shared_cells()
     for f in ordered:
-        spec.add_row(Cell(f.severity.value, "rag_red" if f.severity is Severity.ERROR else "rag_amber"),
-                     Cell(f.rule, "text"), Cell(f.sheet, "text"),
+        spec.add_row(shared(f.severity.value, "rag_red" if f.severity is Severity.ERROR else "rag_amber"),
+                     shared(f.rule, "text"), shared(f.sheet, "text"),
                      Cell(f.cell, "link", _link(f.sheet, f.cell)) if f.cell else Cell("", "text"),
                      Cell(f.message, "wrap"))
     if not findings:

@@ -132,3 +132,25 @@ def test_a_history_held_by_another_roll_up_is_in_use_not_damaged(tmp_path: Path,
     assert res.exit_code == 2
     assert "is in use by another roll-up" in res.output and "damaged" not in res.output
     assert len(res.output.strip().splitlines()) == 1 and path.read_bytes() == before
+
+
+def test_action_rows_are_stored_as_given_with_owners_as_json(tmp_path: Path):
+    from ehxl.changes import Snapshot
+
+    full = {"team": "North", "file": "n.xlsx", "sheet": "Plan", "row": 5, "ref": "1.1", "theme": "Voice",
+            "action": "Do it", "owners": ["Ann Bo", 'Cé "Di"'], "deadline": "2016-01-31", "deadline_kind": "deadline",
+            "status": "red", "complete": False, "overdue": True, "update": "Late", "cell": "F5",
+            "status_cell": "G5", "update_cell": "I5", "link": "n.xlsx"}
+    bare = {"sheet": "Plan", "row": 6, "action": "Other", "owners": ["Ann Bo", 'Cé "Di"'], "status": None,
+            "complete": True, "overdue": False, "update": ""}
+    path = tmp_path / "h.sqlite"
+    history.record(path, Snapshot(as_of=AS_OF, actions=[full, bare, dict(full, owners=[])]), output="o.xlsx",
+                   kind="pack", ehxl_version="t")
+    with closing(sqlite3.connect(path)) as db:
+        stored = db.execute("SELECT owners, update_text, complete, overdue, team, link FROM actions ORDER BY rowid")
+        assert stored.fetchall() == [('["Ann Bo", "Cé \\"Di\\""]', "Late", 0, 1, "North", "n.xlsx"),
+                                     ('["Ann Bo", "Cé \\"Di\\""]', "", 1, 0, None, None),
+                                     ("[]", "Late", 0, 1, "North", "n.xlsx")]
+    loaded = history.baseline(path, on_or_before=AS_OF).actions
+    assert loaded[0] == full
+    assert loaded[1] == {**dict.fromkeys(full), **bare}

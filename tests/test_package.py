@@ -784,6 +784,31 @@ def test_a_save_that_fails_its_check_is_refused_and_leaves_nothing(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.xlsx"]
 
 
+@pytest.mark.parametrize("read_first", [False, True])
+def test_a_part_copied_wrongly_is_caught_by_the_check_of_the_new_copy(tmp_path, monkeypatch, read_first):
+    """The check does not trust the stored bytes ehxl took: the copy must inflate to the original's content."""
+    plan = make_plan(tmp_path / "plan.xlsx")
+    before = plan.read_bytes()
+    pkg = Package.open(plan)
+    sheet = pkg.sheets()[0].part
+    if read_first:
+        pkg.read(sheet)
+    real_stored = Package._stored
+
+    def garbled(self, info):
+        raw = real_stored(self, info)
+        if info.filename != sheet:
+            return raw
+        return raw[:len(raw) // 2] + bytes([raw[len(raw) // 2] ^ 0x55]) + raw[len(raw) // 2 + 1:]
+
+    monkeypatch.setattr(Package, "_stored", garbled)
+    with pytest.raises(SaveRefused) as err:
+        save_package(pkg, {"docProps/ehxl.xml": b"<ehxl/>"})
+    assert str(err.value).startswith("plan.xlsx: was not saved: ")
+    assert plan.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.xlsx"]
+
+
 def test_the_temp_file_sits_beside_the_target_and_is_swapped_in_one_step(tmp_path, monkeypatch):
     plan = make_plan(tmp_path / "plan.xlsx")
     swaps = []
