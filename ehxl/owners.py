@@ -237,6 +237,8 @@ class OwnerRegister:
                 self._index("email", normalise(owner.email), owner)
             if owner.role:
                 self._index("role", normalise(owner.role), owner)
+        # full names of two words or more as whole words, for names_in: worked out once, not per owner cell
+        self._full_names = [(_words(key), owner) for key, owner in self._by["name"].items() if len(key.split()) >= 2]
 
     def _index(self, kind: str, key: str | None, owner: Owner) -> None:
         if key:
@@ -285,8 +287,7 @@ class OwnerRegister:
     def names_in(self, text: str) -> list[Owner]:
         """Owners whose full name (two words or more) appears whole inside longer text ("Include Shoayb Khalid")."""
         flat = _words(text)
-        return [owner for key, owner in self._by["name"].items()
-                if len(key.split()) >= 2 and _words(key) in flat]
+        return [owner for words, owner in self._full_names if words in flat]
 
     def __len__(self) -> int:
         return len(self._owners)
