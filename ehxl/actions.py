@@ -37,7 +37,7 @@ from typing import Iterable, Iterator, Mapping
 from . import rag
 from .deadlines import DateKind, ParsedDate, parse_date_text
 from .findings import Finding, error, warning, where
-from .grid import SheetGrid, a1, column_letter, row_texts
+from .grid import EMPTY, GridCell, SheetGrid, a1, column_letter, row_texts
 from .owners import OwnerRegister, looks_like_owner, person_part, resolve, split_owners
 
 # Column synonyms, compared after normalise_header().  Order matters only for
@@ -96,6 +96,8 @@ _BLOCK_TAGS = {"p", "div", "br", "li", "ul", "ol", "tr", "h1", "h2", "h3", "h4"}
 
 
 _DUE_KINDS = frozenset((DateKind.DEADLINE, DateKind.MILESTONES))
+#: A deadline of these kinds, clear and not revised, gives :func:`_check_deadline` nothing to say.
+_QUIET_KINDS = frozenset(DateKind) - {DateKind.EMPTY, DateKind.UNKNOWN}
 
 
 class RowCells(Mapping[str, str]):
@@ -449,6 +451,9 @@ class _RowReader:
         self._named = [(c, h, _longest_word(h)) for c, h in header_texts.items() if h]
         # matches a repeated header must reach; a row with fewer texts than that cannot be one
         self._header_needs = max(2, (len(self._named) * 6 + 9) // 10) if self._named else len(cols) + 10**6
+        self._fields = list(cols.items())
+        self._seen: dict[object, str] = {}
+        self._lead = min(cols, key=lambda f: cols[f])
 
     def take(self, r: int) -> None:
         self._row = r
@@ -472,13 +477,31 @@ class _RowReader:
             self.theme = theme_name(next(iter(texts.values())))
             self.group.clear()
             return
-        values = {fld: cell_text(cell[0]) if (cell := row.get(c)) is not None else "" for fld, c in self.cols.items()}
-        if not any(values.values()):
+        values = self._values(row)
+        if not values:
             return
         if self._is_continuation(values):
             self._continue(self.actions[-1], r, values)
             return
-        self.actions.append(self._new_action(r, values))
+        self.actions.append(self._new_action(r, row, values))
+
+    def _values(self, row: dict[int, GridCell]) -> dict[str, str]:
+        """The plain text of each field's cell, for the fields that have any.  Most cells of a plan point at a
+        shared string (a status, an owner, a standing update), so each distinct value is cleaned once and its
+        text is one object, however many actions hold it."""
+        out = {}
+        seen = self._seen
+        for fld, c in self._fields:
+            cell = row.get(c)
+            if cell is None or (value := cell[0]) is None:
+                continue
+            key = value if type(value) is str else (type(value), value)
+            text = seen.get(key)
+            if text is None:
+                text = seen[key] = cell_text(value)
+            if text:
+                out[fld] = text
+        return out
 
     @staticmethod
     def _is_level_grid(texts: dict[int, str], lowered: str) -> bool:
@@ -534,7 +557,7 @@ class _RowReader:
             return False
         if self._starts_group(values):
             return False
-        if "ref" not in self.cols and values.get(self._lead_field()):
+        if "ref" not in self.cols and values.get(self._lead):
             return False
         return True
 
@@ -542,22 +565,19 @@ class _RowReader:
         """A row naming a new matrix area or theme is an action of that area, never the tail of the one above."""
         return any(values.get(fld) and values[fld] != self.group.get(fld) for fld in FILL_DOWN)
 
-    def _lead_field(self) -> str:
-        return min(self.cols, key=lambda f: self.cols[f])
-
     def _continue(self, act: Action, r: int, values: dict[str, str]) -> None:
         for fld, text in values.items():
             if text:
                 joiner = " " if fld in ("deadline", "revised", "start", "owner") else "\n"
                 act.texts[fld] = (act.texts.get(fld, "") + joiner + text).strip()
 
-    def _new_action(self, r: int, values: dict[str, str]) -> Action:
+    def _new_action(self, r: int, row: dict[int, GridCell], values: dict[str, str]) -> Action:
         self._fill_groups(values)
         act = Action(sheet=self.grid.name, row=r)
-        act.texts = {k: v for k, v in values.items() if v}
+        act.texts = values
         act.cells = RowCells(self.letters, r)
         status_col = self.cols.get("status")
-        act.status_fill = self.grid.cell(r, status_col).fill if status_col else self._row_fill(r)
+        act.status_fill = row.get(status_col, EMPTY).fill if status_col else self._row_fill(r)
         act.theme = values.get("theme") or self.theme
         if "theme" in self.cols and values.get("theme"):
             act.theme = clean_text(values["theme"]).split("\n")[0]
@@ -570,8 +590,8 @@ class _RowReader:
                 continue
             if values.get(fld):
                 self.group[fld] = values[fld]
-            else:
-                values[fld] = self.group.get(fld, "")
+            elif self.group.get(fld):
+                values[fld] = self.group[fld]
 
     def _row_fill(self, r: int) -> str | None:
         """Without a status column, the first RAG-coloured cell of the row carries the status."""
@@ -652,22 +672,20 @@ def _settle_status(act: Action, legend: rag.Legend, statuses: _StatusWords) -> l
     act.status_word = act.texts.get("status", "")
     by_word = statuses[act.status_word] if act.status_word else None
     fill_colour = rag.classify_rgb(act.status_fill) if act.status_fill else None
-    cell = act.cell("status")
-    place = where(act.sheet, cell)
     if act.status_word and by_word is None:
-        out.append(warning("status-unknown", act.sheet, cell, act.row,
-                           f"{place} says \"{_short(act.status_word)}\", which is not a status ehxl knows; "
-                           f"use Complete, In progress, Behind schedule or Not started, or a RAG colour."))
+        out.append(_status_warning(act, "status-unknown",
+                                   f"says \"{_short(act.status_word)}\", which is not a status ehxl knows; "
+                                   f"use Complete, In progress, Behind schedule or Not started, or a RAG colour."))
     if act.status_fill and fill_colour is None and not by_word:
-        out.append(warning("status-unknown", act.sheet, cell, act.row,
-                           f"{place} is filled #{act.status_fill[-6:]}, which is not a RAG colour; "
-                           f"use green, amber, red (or blue/grey as your legend says)."))
+        out.append(_status_warning(act, "status-unknown",
+                                   f"is filled #{act.status_fill[-6:]}, which is not a RAG colour; "
+                                   f"use green, amber, red (or blue/grey as your legend says)."))
     if by_word:
         act.status, act.meaning = by_word
         if fill_colour and fill_colour != act.status and legend.meanings.get(fill_colour) != act.meaning:
-            out.append(warning("status-inconsistent", act.sheet, cell, act.row,
-                               f"{place} says \"{_short(act.status_word)}\" but is coloured {fill_colour}; "
-                               f"ehxl goes by the word. Make the colour and the word agree."))
+            out.append(_status_warning(act, "status-inconsistent",
+                                       f"says \"{_short(act.status_word)}\" but is coloured {fill_colour}; "
+                                       f"ehxl goes by the word. Make the colour and the word agree."))
     elif fill_colour:
         act.status, act.meaning = fill_colour, legend.meanings.get(fill_colour)
     if act.progress is not None and act.progress >= 1.0 and act.meaning not in (None, rag.Meaning.COMPLETE):
@@ -676,9 +694,15 @@ def _settle_status(act: Action, legend: rag.Legend, statuses: _StatusWords) -> l
                            f"marked {act.meaning.value}; ehxl counts it complete. Update the status."))
     if act.status is None and act.meaning is None and not act.complete and ("status" in act.cells):
         if not act.status_word:
-            out.append(warning("status-missing", act.sheet, cell, act.row,
-                               f"{place}: {act.label} has no status (no word and no RAG colour)."))
+            out.append(_status_warning(act, "status-missing",
+                                       f": {act.label} has no status (no word and no RAG colour).", sep=""))
     return out
+
+
+def _status_warning(act: Action, rule: str, says: str, sep: str = " ") -> Finding:
+    """A warning about the status cell, whose place is worked out only when there is something to say."""
+    cell = act.cell("status")
+    return warning(rule, act.sheet, cell, act.row, f"{where(act.sheet, cell)}{sep}{says}")
 
 
 def _short(text: str, n: int = 60) -> str:
@@ -738,20 +762,17 @@ def _check_updates(plan: Plan) -> list[Finding]:
 
 
 def _check_owner(act: Action, register: OwnerRegister | None) -> list[Finding]:
-    cell = act.cell("owner")
-    place = where(act.sheet, cell)
     if "owner" not in act.cells:
-        return [error("owner-missing", act.sheet, cell, act.row,
-                      f"{place}: {act.label} has no owner column; add an Owner (or 'By whom') column.")]
+        return _owner_missing(act, f"{act.label} has no owner column; add an Owner (or 'By whom') column.")
     if not act.owner_text:
-        return [error("owner-missing", act.sheet, cell, act.row,
-                      f"{place}: {act.label} has no owner; name the person or team responsible.")]
+        return _owner_missing(act, f"{act.label} has no owner; name the person or team responsible.")
     if not looks_like_owner(act.owner_text):
-        return [error("owner-missing", act.sheet, cell, act.row,
-                      f"{place}: \"{_short(act.owner_text)}\" does not name an owner for {act.label}; "
-                      f"name the person or team responsible.")]
+        return _owner_missing(act, f"\"{_short(act.owner_text)}\" does not name an owner for {act.label}; "
+                                   f"name the person or team responsible.")
     if register is None:
         return []
+    cell = act.cell("owner")
+    place = where(act.sheet, cell)
     found, unknown = resolve(act.owner_text, register)
     act.owners = list(found) + [person_part(u) for u in unknown]
     return [warning("owner-unknown", act.sheet, cell, act.row,
@@ -759,11 +780,19 @@ def _check_owner(act: Action, register: OwnerRegister | None) -> list[Finding]:
                     f"or correct the name or initials.") for u in unknown]
 
 
+def _owner_missing(act: Action, says: str) -> list[Finding]:
+    cell = act.cell("owner")
+    return [error("owner-missing", act.sheet, cell, act.row, f"{where(act.sheet, cell)}: {says}")]
+
+
 def _check_deadline(act: Action, as_of: date) -> list[Finding]:
+    parsed = act.deadline
+    revised = act.revised
+    if revised is None and parsed is not None and parsed.kind in _QUIET_KINDS and not parsed.ambiguous:
+        return []
     cell = act.cell("deadline")
     place = where(act.sheet, cell)
     out: list[Finding] = []
-    parsed = act.deadline
     if parsed is None or parsed.kind is DateKind.EMPTY:
         if act.ongoing or act.complete:
             return []
@@ -779,7 +808,6 @@ def _check_deadline(act: Action, as_of: date) -> list[Finding]:
         out.append(warning("deadline-ambiguous", act.sheet, cell, act.row,
                            f"{place}: \"{_short(parsed.text)}\" is not a single clear date; "
                            f"{parsed.note or 'ehxl made an assumption'}."))
-    revised = act.revised
     if revised is not None:
         rcell = act.cell("revised")
         if revised.kind is DateKind.UNKNOWN:
