@@ -32,7 +32,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
-from typing import Iterable, Iterator, Mapping
+from typing import Callable, Iterable, Iterator, Mapping, NamedTuple
 
 from . import rag
 from .deadlines import DateKind, ParsedDate, parse_date_text
@@ -428,9 +428,9 @@ def read_action_plan(grid: SheetGrid, *, columns: Mapping[str, str] | None = Non
     plan_legend = legend if legend is not None and legend.source == "config" else (sheet_legend or legend
                                                                                    or rag.DEFAULT_LEGEND)
     plan = Plan(grid.name, header_row, cols, reader.actions, plan_legend)
-    statuses = _StatusWords(plan_legend)
+    lookups = _Lookups.under(plan_legend)
     for act in plan.actions:
-        plan.findings += _settle(act, plan_legend, statuses)
+        plan.findings += _settle(act, plan_legend, lookups)
     return plan
 
 
@@ -451,16 +451,19 @@ class _RowReader:
         self._named = [(c, h, _longest_word(h)) for c, h in header_texts.items() if h]
         # matches a repeated header must reach; a row with fewer texts than that cannot be one
         self._header_needs = max(2, (len(self._named) * 6 + 9) // 10) if self._named else len(cols) + 10**6
-        self._fields = list(cols.items())
-        self._seen: dict[object, str] = {}
+        self._field_at: dict[int, tuple[str, ...]] = {}
+        for fld, c in cols.items():
+            self._field_at[c] = self._field_at.get(c, ()) + (fld,)
+        self._seen: dict[object, tuple[str, str]] = {}
         self._lead = min(cols, key=lambda f: cols[f])
+        self._header_words = [word for _, _, word in self._named]
 
     def take(self, r: int) -> None:
         self._row = r
         row = self.grid.cells.get(r)
         if not row or self.stopped:
             return
-        texts = row_texts(row)
+        texts, values = self._texts(row)
         if not texts:
             return
         joined = "\n".join(texts.values())
@@ -477,7 +480,6 @@ class _RowReader:
             self.theme = theme_name(next(iter(texts.values())))
             self.group.clear()
             return
-        values = self._values(row)
         if not values:
             return
         if self._is_continuation(values):
@@ -485,23 +487,29 @@ class _RowReader:
             return
         self.actions.append(self._new_action(r, row, values))
 
-    def _values(self, row: dict[int, GridCell]) -> dict[str, str]:
-        """The plain text of each field's cell, for the fields that have any.  Most cells of a plan point at a
-        shared string (a status, an owner, a standing update), so each distinct value is cleaned once and its
-        text is one object, however many actions hold it."""
-        out = {}
-        seen = self._seen
-        for fld, c in self._fields:
-            cell = row.get(c)
-            if cell is None or (value := cell[0]) is None:
+    def _texts(self, row: dict[int, GridCell]) -> tuple[dict[int, str], dict[str, str]]:
+        """The row's texts by column (as :func:`~ehxl.grid.row_texts`), and the plain text of each field's cell
+        (:func:`cell_text`), for those that have any.  Most cells of a plan point at a shared string (a status,
+        an owner, a standing update), so each distinct value is worked out once and its texts are one object
+        each, however many actions hold them."""
+        texts: dict[int, str] = {}
+        values: dict[str, str] = {}
+        seen, field_at = self._seen, self._field_at
+        for c, cell in row.items():
+            value = cell[0]
+            if value is None:
                 continue
             key = value if type(value) is str else (type(value), value)
-            text = seen.get(key)
-            if text is None:
-                text = seen[key] = cell_text(value)
+            both = seen.get(key)
+            if both is None:
+                both = seen[key] = ((value if type(value) is str else str(value)).strip(), cell_text(value))
+            text, plain = both
             if text:
-                out[fld] = text
-        return out
+                texts[c] = text
+            if plain and c in field_at:
+                for fld in field_at[c]:
+                    values[fld] = plain
+        return texts, values
 
     @staticmethod
     def _is_level_grid(texts: dict[int, str], lowered: str) -> bool:
@@ -518,7 +526,7 @@ class _RowReader:
         if len(texts) < self._header_needs:
             return False
         if "<" not in joined and "(s)" not in lowered and \
-                sum(1 for _, _, word in self._named if word in lowered) < self._header_needs:
+                sum(map(lowered.__contains__, self._header_words)) < self._header_needs:
             return False                  # too few header words anywhere in the row (see _may_name)
         matches = 0
         for c, h, word in self._named:
@@ -573,15 +581,12 @@ class _RowReader:
 
     def _new_action(self, r: int, row: dict[int, GridCell], values: dict[str, str]) -> Action:
         self._fill_groups(values)
-        act = Action(sheet=self.grid.name, row=r)
-        act.texts = values
-        act.cells = RowCells(self.letters, r)
         status_col = self.cols.get("status")
-        act.status_fill = row.get(status_col, EMPTY).fill if status_col else self._row_fill(r)
-        act.theme = values.get("theme") or self.theme
+        theme = values.get("theme") or self.theme
         if "theme" in self.cols and values.get("theme"):
-            act.theme = clean_text(values["theme"]).split("\n")[0]
-        return act
+            theme = clean_text(values["theme"]).split("\n")[0]
+        return Action(self.grid.name, r, theme=theme, cells=RowCells(self.letters, r), texts=values,
+                      status_fill=row.get(status_col, EMPTY).fill if status_col else self._row_fill(r))
 
     def _fill_groups(self, values: dict[str, str]) -> None:
         """Blank group cells take the block's value; a written one starts a new block."""
@@ -605,19 +610,31 @@ class _RowReader:
 
 # ------------------------------------------------------ settling each action
 
-class _StatusWords(dict):
-    """:func:`rag.status_from_word` under one legend, once per distinct word: a plan repeats a handful."""
+class _Memo(dict):
+    """``work(key)``, once per distinct key: a plan repeats a handful of status words, owner cells and dates."""
 
-    def __init__(self, legend: rag.Legend) -> None:
+    def __init__(self, work: Callable[[str], object]) -> None:
         super().__init__()
-        self.legend = legend
+        self.work = work
 
-    def __missing__(self, word: str) -> tuple[str | None, rag.Meaning | None] | None:
-        found = self[word] = rag.status_from_word(word, self.legend)
+    def __missing__(self, key: str) -> object:
+        found = self[key] = self.work(key)
         return found
 
 
-def _settle(act: Action, legend: rag.Legend, statuses: _StatusWords) -> list[Finding]:
+class _Lookups(NamedTuple):
+    """What settling one plan's actions asks again and again, each worked out once per distinct text."""
+
+    statuses: _Memo             # status word -> rag.status_from_word under the plan's legend
+    owners: _Memo               # owner text -> the owners as listed in reports (a tuple)
+    dates: _Memo                # date text -> parse_date_text
+
+    @classmethod
+    def under(cls, legend: rag.Legend) -> "_Lookups":
+        return cls(_Memo(lambda word: rag.status_from_word(word, legend)), _Memo(_owner_names), _Memo(parse_date_text))
+
+
+def _settle(act: Action, legend: rag.Legend, lookups: _Lookups) -> list[Finding]:
     """Turn an action's raw texts into typed fields; report what cannot be read."""
     t = act.texts
     out: list[Finding] = []
@@ -625,17 +642,17 @@ def _settle(act: Action, legend: rag.Legend, statuses: _StatusWords) -> list[Fin
     act.outcome = t.get("outcome", "")
     act.action = t.get("action", "") or t.get("next_steps", "") or t.get("outcome", "")
     act.owner_text = t.get("owner", "")
-    act.owners = owner_names(act)
+    act.owners = list(lookups.owners[act.owner_text])
     act.update = t.get("update", "")
     act.deadline_text = t.get("deadline", "")
-    act.deadline = parse_date_text(act.deadline_text) if "deadline" in act.cells else None
+    act.deadline = lookups.dates[act.deadline_text] if "deadline" in act.cells else None
     if t.get("revised"):
-        act.revised = parse_date_text(t["revised"])
+        act.revised = lookups.dates[t["revised"]]
     if t.get("start"):
-        act.start = parse_date_text(t["start"])
+        act.start = lookups.dates[t["start"]]
     act.level = _level(t.get("level", ""))
     out += _settle_progress(act)
-    out += _settle_status(act, legend, statuses)
+    out += _settle_status(act, legend, lookups.statuses)
     return out
 
 
@@ -667,7 +684,7 @@ def _settle_progress(act: Action) -> list[Finding]:
     return []
 
 
-def _settle_status(act: Action, legend: rag.Legend, statuses: _StatusWords) -> list[Finding]:
+def _settle_status(act: Action, legend: rag.Legend, statuses: _Memo) -> list[Finding]:
     out: list[Finding] = []
     act.status_word = act.texts.get("status", "")
     by_word = statuses[act.status_word] if act.status_word else None
@@ -844,6 +861,11 @@ def owner_names(act: Action) -> list[str]:
     """The owners as listed in reports: resolved names, else the text as split."""
     if act.owners:
         return act.owners
-    if not act.owner_text or not looks_like_owner(act.owner_text):
-        return []
-    return [person_part(t) for t in split_owners(act.owner_text)]
+    return list(_owner_names(act.owner_text))
+
+
+def _owner_names(text: str) -> tuple[str, ...]:
+    """The owners an owner cell names as split (none for prose)."""
+    if not text or not looks_like_owner(text):
+        return ()
+    return tuple(person_part(t) for t in split_owners(text))
