@@ -172,6 +172,7 @@ def _shared_strings(pkg: Package) -> list[str]:
     if not part:
         return []
     data = pkg.read(part)
+    pkg.forget(part)                  # read once: its bytes need not stay in memory for the rest of the run
     etree.fromstring(data, _WELL_FORMED)
     try:
         return _scan_strings(data)
