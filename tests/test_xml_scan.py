@@ -132,6 +132,17 @@ def test_random_plain_sheets_scan_to_the_parsers_grid():
         assert scanned is not None and same(scanned, parsed)
 
 
+def test_numbers_dates_and_formula_texts_read_alike_however_many_are_kept_to_reuse():
+    rows = []
+    for r in range(1, reading._OTHERS_KEPT + 600):
+        rows.append(f'<row r="{r}"><c r="A{r}"><v>{r * 1.5}</v></c><c r="B{r}" s="2"><v>{42000 + r % 7}</v></c>'
+                    f'<c r="C{r}" s="1"><v>{r % 3}</v></c><c r="D{r}" t="str"><f>X</f><v>t{r % 5}</v></c>'
+                    f'<c r="E{r}" t="b"><v>{r % 2}</v></c><c r="F{r}" s="1"/><c r="G{r}" s="2" t="s"><v>{r % 11}</v></c>'
+                    f'<c r="H{r}"><v>{r}</v></c></row>')
+    scanned, parsed = both(sheet("".join(rows)))
+    assert scanned is not None and same(scanned, parsed)
+
+
 #: CELL_OR_ROW and SHARED as first written, plainly; the tuned patterns must find exactly what they find.
 _PLAIN_CELL_OR_ROW = re.compile(
     rb'<c(?: r="([A-Z]{1,3})\d+")?(?: s="(\d+)")?(?: t="(\w+)")?(?: (?:cm|vm|ph)="[^"]*")*'
