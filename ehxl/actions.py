@@ -452,10 +452,15 @@ class _RowReader:
         self._named = [(c, h, _longest_word(h)) for c, h in header_texts.items() if h]
         # matches a repeated header must reach; a row with fewer texts than that cannot be one
         self._header_needs = max(2, (len(self._named) * 6 + 9) // 10) if self._named else len(cols) + 10**6
-        self._field_at: dict[int, tuple[str, ...]] = {}
+        self._field_of: dict[int, str] = {}
+        self._aliases: list[tuple[str, str]] = []          # (field, the field read from the same column)
         for fld, c in cols.items():
-            self._field_at[c] = self._field_at.get(c, ()) + (fld,)
-        self._seen: dict[object, tuple[str, str]] = {}
+            if c in self._field_of:
+                self._aliases.append((fld, self._field_of[c]))
+            else:
+                self._field_of[c] = fld
+        self._seen: dict[str, tuple[str, str]] = {}
+        self._seen_other: dict[tuple[type, object], tuple[str, str]] = {}
         self._lead = min(cols, key=lambda f: cols[f])
         self._header_words = [word for _, _, word in self._named]
 
@@ -495,22 +500,30 @@ class _RowReader:
         each, however many actions hold them."""
         texts: dict[int, str] = {}
         values: dict[str, str] = {}
-        seen, field_at = self._seen, self._field_at
+        seen, field_of = self._seen, self._field_of
         for c, cell in row.items():
-            value = cell[0]
-            if value is None:
-                continue
-            key = value if type(value) is str else (type(value), value)
-            both = seen.get(key)
-            if both is None:
-                both = seen[key] = ((value if type(value) is str else str(value)).strip(), cell_text(value))
-            text, plain = both
+            text, plain = seen.get(value := cell[0]) or self._see(value)
             if text:
                 texts[c] = text
-            if plain and c in field_at:
-                for fld in field_at[c]:
-                    values[fld] = plain
+            if plain and (fld := field_of.get(c)):
+                values[fld] = plain
+        for fld, same in self._aliases:
+            if same in values:
+                values[fld] = values[same]
         return texts, values
+
+    def _see(self, value: object) -> tuple[str, str]:
+        """:func:`~ehxl.grid.row_texts`' text and :func:`cell_text` of a value not seen before (kept for the next
+        time; a number is kept by type and value, since 1, 1.0 and True are equal keys but read differently)."""
+        if type(value) is str:
+            both = self._seen[value] = (value.strip(), cell_text(value))
+            return both
+        key = (type(value), value)
+        both = self._seen_other.get(key)
+        if both is None:
+            text = "" if value is None else str(value).strip()
+            both = self._seen_other[key] = (text, cell_text(value))
+        return both
 
     @staticmethod
     def _is_level_grid(texts: dict[int, str], lowered: str) -> bool:
