@@ -686,7 +686,7 @@ def _percents(text: str) -> tuple[float, ...]:
 
 def _settle_progress(act: Action) -> list[Finding]:
     raw = act.texts.get("progress_pct", "")
-    values = list(_percents(raw)) if raw else []
+    values = _percents(raw) if raw else ()
     if not values:
         return []
     act.progress = min(values)
