@@ -37,7 +37,7 @@ from typing import Callable, Iterable, Iterator, Mapping, NamedTuple
 from . import rag
 from .deadlines import DateKind, ParsedDate, parse_date_text
 from .findings import Finding, error, warning, where
-from .grid import EMPTY, GridCell, SheetGrid, a1, column_letter, row_texts
+from .grid import EMPTY, GridCell, SheetGrid, a1, column_letter
 from .owners import OwnerRegister, looks_like_owner, person_part, resolve, split_owners
 
 # Column synonyms, compared after normalise_header().  Order matters only for

@@ -137,7 +137,8 @@ def test_numbers_dates_and_formula_texts_read_alike_however_many_are_kept_to_reu
     for r in range(1, reading._OTHERS_KEPT + 600):
         rows.append(f'<row r="{r}"><c r="A{r}"><v>{r * 1.5}</v></c><c r="B{r}" s="2"><v>{42000 + r % 7}</v></c>'
                     f'<c r="C{r}" s="1"><v>{r % 3}</v></c><c r="D{r}" t="str"><f>X</f><v>t{r % 5}</v></c>'
-                    f'<c r="E{r}" t="b"><v>{r % 2}</v></c><c r="F{r}" s="1"/><c r="G{r}" s="2" t="s"><v>{r % 11}</v></c>'
+                    f'<c r="E{r}" t="b"><v>{r % 2}</v></c><c r="F{r}" s="1"/>'
+                    f'<c r="G{r}" s="2" t="s"><v>{r % 11}</v></c>'
                     f'<c r="H{r}"><v>{r}</v></c></row>')
     scanned, parsed = both(sheet("".join(rows)))
     assert scanned is not None and same(scanned, parsed)
