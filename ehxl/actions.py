@@ -32,12 +32,12 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
-from typing import Iterable, Iterator, Mapping
+from typing import Callable, Iterable, Iterator, Mapping, NamedTuple
 
 from . import rag
 from .deadlines import DateKind, ParsedDate, parse_date_text
 from .findings import Finding, error, warning, where
-from .grid import SheetGrid, a1, column_letter, row_texts
+from .grid import EMPTY, GridCell, SheetGrid, a1, column_letter
 from .owners import OwnerRegister, looks_like_owner, person_part, resolve, split_owners
 
 # Column synonyms, compared after normalise_header().  Order matters only for
@@ -96,6 +96,8 @@ _BLOCK_TAGS = {"p", "div", "br", "li", "ul", "ol", "tr", "h1", "h2", "h3", "h4"}
 
 
 _DUE_KINDS = frozenset((DateKind.DEADLINE, DateKind.MILESTONES))
+#: A deadline of these kinds, clear and not revised, gives :func:`_check_deadline` nothing to say.
+_QUIET_KINDS = frozenset(DateKind) - {DateKind.EMPTY, DateKind.UNKNOWN}
 
 
 class RowCells(Mapping[str, str]):
@@ -213,8 +215,9 @@ def clean_text(value: str) -> str:
     cached, because a workbook can point thousands of cells at one long shared
     string: its hash is computed once and the work is done once.
     """
-    if len(value) < _SHORT and not _NEEDS_CLEANING.search(value):
-        return value.strip()
+    if len(value) < _SHORT and "<" not in value and "\n" not in value and "\r" not in value \
+            and "\t" not in value and "\u00a0" not in value and "  " not in value:
+        return value.strip()          # _NEEDS_CLEANING spelt out: five times faster than searching with it
     return _clean_text(value)
 
 
@@ -426,9 +429,9 @@ def read_action_plan(grid: SheetGrid, *, columns: Mapping[str, str] | None = Non
     plan_legend = legend if legend is not None and legend.source == "config" else (sheet_legend or legend
                                                                                    or rag.DEFAULT_LEGEND)
     plan = Plan(grid.name, header_row, cols, reader.actions, plan_legend)
-    statuses = _StatusWords(plan_legend)
+    lookups = _Lookups.under(plan_legend)
     for act in plan.actions:
-        plan.findings += _settle(act, plan_legend, statuses)
+        plan.findings += _settle(act, plan_legend, lookups)
     return plan
 
 
@@ -449,13 +452,24 @@ class _RowReader:
         self._named = [(c, h, _longest_word(h)) for c, h in header_texts.items() if h]
         # matches a repeated header must reach; a row with fewer texts than that cannot be one
         self._header_needs = max(2, (len(self._named) * 6 + 9) // 10) if self._named else len(cols) + 10**6
+        self._field_of: dict[int, str] = {}
+        self._aliases: list[tuple[str, str]] = []          # (field, the field read from the same column)
+        for fld, c in cols.items():
+            if c in self._field_of:
+                self._aliases.append((fld, self._field_of[c]))
+            else:
+                self._field_of[c] = fld
+        self._seen: dict[str, tuple[str, str]] = {}
+        self._seen_other: dict[tuple[type, object], tuple[str, str]] = {}
+        self._lead = min(cols, key=lambda f: cols[f])
+        self._header_words = [word for _, _, word in self._named]
 
     def take(self, r: int) -> None:
         self._row = r
         row = self.grid.cells.get(r)
         if not row or self.stopped:
             return
-        texts = row_texts(row)
+        texts, values = self._texts(row)
         if not texts:
             return
         joined = "\n".join(texts.values())
@@ -472,13 +486,44 @@ class _RowReader:
             self.theme = theme_name(next(iter(texts.values())))
             self.group.clear()
             return
-        values = {fld: cell_text(cell[0]) if (cell := row.get(c)) is not None else "" for fld, c in self.cols.items()}
-        if not any(values.values()):
+        if not values:
             return
         if self._is_continuation(values):
             self._continue(self.actions[-1], r, values)
             return
-        self.actions.append(self._new_action(r, values))
+        self.actions.append(self._new_action(r, row, values))
+
+    def _texts(self, row: dict[int, GridCell]) -> tuple[dict[int, str], dict[str, str]]:
+        """The row's texts by column (as :func:`~ehxl.grid.row_texts`), and the plain text of each field's cell
+        (:func:`cell_text`), for those that have any.  Most cells of a plan point at a shared string (a status,
+        an owner, a standing update), so each distinct value is worked out once and its texts are one object
+        each, however many actions hold them."""
+        texts: dict[int, str] = {}
+        values: dict[str, str] = {}
+        seen, field_of = self._seen, self._field_of
+        for c, cell in row.items():
+            text, plain = seen.get(value := cell[0]) or self._see(value)
+            if text:
+                texts[c] = text
+            if plain and (fld := field_of.get(c)):
+                values[fld] = plain
+        for fld, same in self._aliases:
+            if same in values:
+                values[fld] = values[same]
+        return texts, values
+
+    def _see(self, value: object) -> tuple[str, str]:
+        """:func:`~ehxl.grid.row_texts`' text and :func:`cell_text` of a value not seen before (kept for the next
+        time; a number is kept by type and value, since 1, 1.0 and True are equal keys but read differently)."""
+        if type(value) is str:
+            both = self._seen[value] = (value.strip(), cell_text(value))
+            return both
+        key = (type(value), value)
+        both = self._seen_other.get(key)
+        if both is None:
+            text = "" if value is None else str(value).strip()
+            both = self._seen_other[key] = (text, cell_text(value))
+        return both
 
     @staticmethod
     def _is_level_grid(texts: dict[int, str], lowered: str) -> bool:
@@ -495,7 +540,7 @@ class _RowReader:
         if len(texts) < self._header_needs:
             return False
         if "<" not in joined and "(s)" not in lowered and \
-                sum(1 for _, _, word in self._named if word in lowered) < self._header_needs:
+                sum(map(lowered.__contains__, self._header_words)) < self._header_needs:
             return False                  # too few header words anywhere in the row (see _may_name)
         matches = 0
         for c, h, word in self._named:
@@ -534,7 +579,7 @@ class _RowReader:
             return False
         if self._starts_group(values):
             return False
-        if "ref" not in self.cols and values.get(self._lead_field()):
+        if "ref" not in self.cols and values.get(self._lead):
             return False
         return True
 
@@ -542,26 +587,20 @@ class _RowReader:
         """A row naming a new matrix area or theme is an action of that area, never the tail of the one above."""
         return any(values.get(fld) and values[fld] != self.group.get(fld) for fld in FILL_DOWN)
 
-    def _lead_field(self) -> str:
-        return min(self.cols, key=lambda f: self.cols[f])
-
     def _continue(self, act: Action, r: int, values: dict[str, str]) -> None:
         for fld, text in values.items():
             if text:
                 joiner = " " if fld in ("deadline", "revised", "start", "owner") else "\n"
                 act.texts[fld] = (act.texts.get(fld, "") + joiner + text).strip()
 
-    def _new_action(self, r: int, values: dict[str, str]) -> Action:
+    def _new_action(self, r: int, row: dict[int, GridCell], values: dict[str, str]) -> Action:
         self._fill_groups(values)
-        act = Action(sheet=self.grid.name, row=r)
-        act.texts = {k: v for k, v in values.items() if v}
-        act.cells = RowCells(self.letters, r)
         status_col = self.cols.get("status")
-        act.status_fill = self.grid.cell(r, status_col).fill if status_col else self._row_fill(r)
-        act.theme = values.get("theme") or self.theme
+        theme = values.get("theme") or self.theme
         if "theme" in self.cols and values.get("theme"):
-            act.theme = clean_text(values["theme"]).split("\n")[0]
-        return act
+            theme = clean_text(values["theme"]).split("\n")[0]
+        return Action(self.grid.name, r, theme=theme, cells=RowCells(self.letters, r), texts=values,
+                      status_fill=row.get(status_col, EMPTY).fill if status_col else self._row_fill(r))
 
     def _fill_groups(self, values: dict[str, str]) -> None:
         """Blank group cells take the block's value; a written one starts a new block."""
@@ -570,8 +609,8 @@ class _RowReader:
                 continue
             if values.get(fld):
                 self.group[fld] = values[fld]
-            else:
-                values[fld] = self.group.get(fld, "")
+            elif self.group.get(fld):
+                values[fld] = self.group[fld]
 
     def _row_fill(self, r: int) -> str | None:
         """Without a status column, the first RAG-coloured cell of the row carries the status."""
@@ -585,19 +624,31 @@ class _RowReader:
 
 # ------------------------------------------------------ settling each action
 
-class _StatusWords(dict):
-    """:func:`rag.status_from_word` under one legend, once per distinct word: a plan repeats a handful."""
+class _Memo(dict):
+    """``work(key)``, once per distinct key: a plan repeats a handful of status words, owner cells and dates."""
 
-    def __init__(self, legend: rag.Legend) -> None:
+    def __init__(self, work: Callable[[str], object]) -> None:
         super().__init__()
-        self.legend = legend
+        self.work = work
 
-    def __missing__(self, word: str) -> tuple[str | None, rag.Meaning | None] | None:
-        found = self[word] = rag.status_from_word(word, self.legend)
+    def __missing__(self, key: str) -> object:
+        found = self[key] = self.work(key)
         return found
 
 
-def _settle(act: Action, legend: rag.Legend, statuses: _StatusWords) -> list[Finding]:
+class _Lookups(NamedTuple):
+    """What settling one plan's actions asks again and again, each worked out once per distinct text."""
+
+    statuses: _Memo             # status word -> rag.status_from_word under the plan's legend
+    owners: _Memo               # owner text -> the owners as listed in reports (a tuple)
+    dates: _Memo                # date text -> parse_date_text
+
+    @classmethod
+    def under(cls, legend: rag.Legend) -> "_Lookups":
+        return cls(_Memo(lambda word: rag.status_from_word(word, legend)), _Memo(_owner_names), _Memo(parse_date_text))
+
+
+def _settle(act: Action, legend: rag.Legend, lookups: _Lookups) -> list[Finding]:
     """Turn an action's raw texts into typed fields; report what cannot be read."""
     t = act.texts
     out: list[Finding] = []
@@ -605,17 +656,17 @@ def _settle(act: Action, legend: rag.Legend, statuses: _StatusWords) -> list[Fin
     act.outcome = t.get("outcome", "")
     act.action = t.get("action", "") or t.get("next_steps", "") or t.get("outcome", "")
     act.owner_text = t.get("owner", "")
-    act.owners = owner_names(act)
+    act.owners = list(lookups.owners[act.owner_text])
     act.update = t.get("update", "")
     act.deadline_text = t.get("deadline", "")
-    act.deadline = parse_date_text(act.deadline_text) if "deadline" in act.cells else None
+    act.deadline = lookups.dates[act.deadline_text] if "deadline" in act.cells else None
     if t.get("revised"):
-        act.revised = parse_date_text(t["revised"])
+        act.revised = lookups.dates[t["revised"]]
     if t.get("start"):
-        act.start = parse_date_text(t["start"])
-    act.level = _level(t.get("level", ""))
+        act.start = lookups.dates[t["start"]]
+    act.level = _level(t["level"]) if "level" in t else None
     out += _settle_progress(act)
-    out += _settle_status(act, legend, statuses)
+    out += _settle_status(act, legend, lookups.statuses)
     return out
 
 
@@ -635,7 +686,7 @@ def _percents(text: str) -> tuple[float, ...]:
 
 def _settle_progress(act: Action) -> list[Finding]:
     raw = act.texts.get("progress_pct", "")
-    values = list(_percents(raw)) if raw else []
+    values = _percents(raw) if raw else ()
     if not values:
         return []
     act.progress = min(values)
@@ -647,27 +698,25 @@ def _settle_progress(act: Action) -> list[Finding]:
     return []
 
 
-def _settle_status(act: Action, legend: rag.Legend, statuses: _StatusWords) -> list[Finding]:
+def _settle_status(act: Action, legend: rag.Legend, statuses: _Memo) -> list[Finding]:
     out: list[Finding] = []
     act.status_word = act.texts.get("status", "")
     by_word = statuses[act.status_word] if act.status_word else None
     fill_colour = rag.classify_rgb(act.status_fill) if act.status_fill else None
-    cell = act.cell("status")
-    place = where(act.sheet, cell)
     if act.status_word and by_word is None:
-        out.append(warning("status-unknown", act.sheet, cell, act.row,
-                           f"{place} says \"{_short(act.status_word)}\", which is not a status ehxl knows; "
-                           f"use Complete, In progress, Behind schedule or Not started, or a RAG colour."))
+        out.append(_status_warning(act, "status-unknown",
+                                   f"says \"{_short(act.status_word)}\", which is not a status ehxl knows; "
+                                   f"use Complete, In progress, Behind schedule or Not started, or a RAG colour."))
     if act.status_fill and fill_colour is None and not by_word:
-        out.append(warning("status-unknown", act.sheet, cell, act.row,
-                           f"{place} is filled #{act.status_fill[-6:]}, which is not a RAG colour; "
-                           f"use green, amber, red (or blue/grey as your legend says)."))
+        out.append(_status_warning(act, "status-unknown",
+                                   f"is filled #{act.status_fill[-6:]}, which is not a RAG colour; "
+                                   f"use green, amber, red (or blue/grey as your legend says)."))
     if by_word:
         act.status, act.meaning = by_word
         if fill_colour and fill_colour != act.status and legend.meanings.get(fill_colour) != act.meaning:
-            out.append(warning("status-inconsistent", act.sheet, cell, act.row,
-                               f"{place} says \"{_short(act.status_word)}\" but is coloured {fill_colour}; "
-                               f"ehxl goes by the word. Make the colour and the word agree."))
+            out.append(_status_warning(act, "status-inconsistent",
+                                       f"says \"{_short(act.status_word)}\" but is coloured {fill_colour}; "
+                                       f"ehxl goes by the word. Make the colour and the word agree."))
     elif fill_colour:
         act.status, act.meaning = fill_colour, legend.meanings.get(fill_colour)
     if act.progress is not None and act.progress >= 1.0 and act.meaning not in (None, rag.Meaning.COMPLETE):
@@ -676,9 +725,15 @@ def _settle_status(act: Action, legend: rag.Legend, statuses: _StatusWords) -> l
                            f"marked {act.meaning.value}; ehxl counts it complete. Update the status."))
     if act.status is None and act.meaning is None and not act.complete and ("status" in act.cells):
         if not act.status_word:
-            out.append(warning("status-missing", act.sheet, cell, act.row,
-                               f"{place}: {act.label} has no status (no word and no RAG colour)."))
+            out.append(_status_warning(act, "status-missing",
+                                       f": {act.label} has no status (no word and no RAG colour).", sep=""))
     return out
+
+
+def _status_warning(act: Action, rule: str, says: str, sep: str = " ") -> Finding:
+    """A warning about the status cell, whose place is worked out only when there is something to say."""
+    cell = act.cell("status")
+    return warning(rule, act.sheet, cell, act.row, f"{where(act.sheet, cell)}{sep}{says}")
 
 
 def _short(text: str, n: int = 60) -> str:
@@ -738,20 +793,17 @@ def _check_updates(plan: Plan) -> list[Finding]:
 
 
 def _check_owner(act: Action, register: OwnerRegister | None) -> list[Finding]:
-    cell = act.cell("owner")
-    place = where(act.sheet, cell)
     if "owner" not in act.cells:
-        return [error("owner-missing", act.sheet, cell, act.row,
-                      f"{place}: {act.label} has no owner column; add an Owner (or 'By whom') column.")]
+        return _owner_missing(act, f"{act.label} has no owner column; add an Owner (or 'By whom') column.")
     if not act.owner_text:
-        return [error("owner-missing", act.sheet, cell, act.row,
-                      f"{place}: {act.label} has no owner; name the person or team responsible.")]
+        return _owner_missing(act, f"{act.label} has no owner; name the person or team responsible.")
     if not looks_like_owner(act.owner_text):
-        return [error("owner-missing", act.sheet, cell, act.row,
-                      f"{place}: \"{_short(act.owner_text)}\" does not name an owner for {act.label}; "
-                      f"name the person or team responsible.")]
+        return _owner_missing(act, f"\"{_short(act.owner_text)}\" does not name an owner for {act.label}; "
+                                   f"name the person or team responsible.")
     if register is None:
         return []
+    cell = act.cell("owner")
+    place = where(act.sheet, cell)
     found, unknown = resolve(act.owner_text, register)
     act.owners = list(found) + [person_part(u) for u in unknown]
     return [warning("owner-unknown", act.sheet, cell, act.row,
@@ -759,11 +811,19 @@ def _check_owner(act: Action, register: OwnerRegister | None) -> list[Finding]:
                     f"or correct the name or initials.") for u in unknown]
 
 
+def _owner_missing(act: Action, says: str) -> list[Finding]:
+    cell = act.cell("owner")
+    return [error("owner-missing", act.sheet, cell, act.row, f"{where(act.sheet, cell)}: {says}")]
+
+
 def _check_deadline(act: Action, as_of: date) -> list[Finding]:
+    parsed = act.deadline
+    revised = act.revised
+    if revised is None and parsed is not None and parsed.kind in _QUIET_KINDS and not parsed.ambiguous:
+        return []
     cell = act.cell("deadline")
     place = where(act.sheet, cell)
     out: list[Finding] = []
-    parsed = act.deadline
     if parsed is None or parsed.kind is DateKind.EMPTY:
         if act.ongoing or act.complete:
             return []
@@ -779,7 +839,6 @@ def _check_deadline(act: Action, as_of: date) -> list[Finding]:
         out.append(warning("deadline-ambiguous", act.sheet, cell, act.row,
                            f"{place}: \"{_short(parsed.text)}\" is not a single clear date; "
                            f"{parsed.note or 'ehxl made an assumption'}."))
-    revised = act.revised
     if revised is not None:
         rcell = act.cell("revised")
         if revised.kind is DateKind.UNKNOWN:
@@ -816,6 +875,11 @@ def owner_names(act: Action) -> list[str]:
     """The owners as listed in reports: resolved names, else the text as split."""
     if act.owners:
         return act.owners
-    if not act.owner_text or not looks_like_owner(act.owner_text):
-        return []
-    return [person_part(t) for t in split_owners(act.owner_text)]
+    return list(_owner_names(act.owner_text))
+
+
+def _owner_names(text: str) -> tuple[str, ...]:
+    """The owners an owner cell names as split (none for prose)."""
+    if not text or not looks_like_owner(text):
+        return ()
+    return tuple(person_part(t) for t in split_owners(text))

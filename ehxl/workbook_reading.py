@@ -172,6 +172,7 @@ def _shared_strings(pkg: Package) -> list[str]:
     if not part:
         return []
     data = pkg.read(part)
+    pkg.forget(part)                  # read once: its bytes need not stay in memory for the rest of the run
     etree.fromstring(data, _WELL_FORMED)
     try:
         return _scan_strings(data)
@@ -189,7 +190,13 @@ def _scan_strings(data: bytes) -> list[str]:
     xml_scan.check_plain(data)
     out: list[str] = []
     for plain, body in xml_scan.SHARED.findall(data):
-        out.append(_finish(xml_scan.text(plain)) if plain or not body else _fragment_text(b"<si>", body, b"</si>"))
+        if body and not plain:
+            out.append(_fragment_text(b"<si>", body, b"</si>"))
+            continue
+        text = plain.decode()
+        if "&" in text or "\r" in text or "_x" in text or len(text) > MAX_TEXT:
+            text = _finish(xml_scan.text(plain))
+        out.append(text)                        # most strings: nothing to replace, undo or cut
     if len(out) != xml_scan.count_tags(data, b"si"):
         raise xml_scan.NotPlain("a shared string the scanner did not match")
     return out
@@ -240,7 +247,7 @@ def _scan_sheet(data: bytes, name: str, strings: list[str], styles: _Styles, epo
     start, end = xml_scan.sheet_data(data)
     xml_scan.check_plain(data, start, end)
     grid = SheetGrid(name)
-    cells = rows = 0
+    matches = rows = 0
     rich = False
     row: dict[int, GridCell] = {}
     read: list[tuple[int, dict[int, GridCell]]] = []
@@ -249,8 +256,11 @@ def _scan_sheet(data: bytes, name: str, strings: list[str], styles: _Styles, epo
     new_cell = tuple.__new__
     last_style: list[bytes | None] = [None] * n_strings
     last_cell: list[GridCell | None] = [None] * n_strings
+    others: dict[tuple[bytes, bytes, bytes], GridCell | None] = {}
     for lo, hi in xml_scan.chunks(data, start, end):
-        for letters, s, kind, raw, inline, body, row_tag, number, attrs in xml_scan.CELL_OR_ROW.findall(data, lo, hi):
+        found = xml_scan.CELL_OR_ROW.findall(data, lo, hi)
+        matches += len(found)
+        for letters, s, kind, raw, inline, body, row_tag, number, attrs in found:
             if row_tag:
                 rows += 1
                 r = _row_number(number, attrs, next_row)
@@ -260,7 +270,6 @@ def _scan_sheet(data: bytes, name: str, strings: list[str], styles: _Styles, epo
                 row = {}
                 read.append((r, row))
                 continue
-            cells += 1
             col = (columns.get(letters) or _column(letters)) if letters else next_col
             next_col = col + 1
             if kind == b"s" and raw and 0 <= (i := int(raw)) < n_strings:
@@ -269,19 +278,21 @@ def _scan_sheet(data: bytes, name: str, strings: list[str], styles: _Styles, epo
                     last_style[i], last_cell[i] = s, new_cell(GridCell, (strings[i], fill, fmt))
                 row[col] = last_cell[i]
                 continue
-            fill, fmt, is_date = looks.get(s) or looks.add(s) if s else plain
-            if kind == b"s":
-                value = None
-            elif kind == b"inlineStr":
+            if kind == b"inlineStr":
                 rich = True
+                fill, fmt, _ = looks.get(s) or looks.add(s) if s else plain
                 value = _fragment_text(b"<is>", body, b"</is>") if inline else None
-            elif raw:
-                value = _typed(kind.decode() if kind else "n", xml_scan.text(raw), strings, is_date, epoch)
-            else:
-                value = None
-            if value is not None or fill is not None:
-                row[col] = new_cell(GridCell, (value, fill, fmt))
-    if cells != xml_scan.count_cells(data, start, end, rich) or rows != data.count(b"<row", start, end) \
+                if value is not None or fill is not None:
+                    row[col] = new_cell(GridCell, (value, fill, fmt))
+                continue
+            cell = others.get(key := (s, kind, raw), _UNSEEN)
+            if cell is _UNSEEN:
+                cell = _other_cell(looks.get(s) or looks.add(s) if s else plain, kind, raw, strings, epoch)
+                if len(others) < _OTHERS_KEPT:
+                    others[key] = cell
+            if cell is not None:
+                row[col] = cell
+    if matches - rows != xml_scan.count_cells(data, start, end, rich) or rows != data.count(b"<row", start, end) \
             or xml_scan.rows_outside(data, start, end):
         raise xml_scan.NotPlain("a cell or row the scanner did not match")
     for r, cells_of in read:
@@ -289,6 +300,26 @@ def _scan_sheet(data: bytes, name: str, strings: list[str], styles: _Styles, epo
             grid.cells[r] = cells_of
     grid.merged = _scan_merges(data, end)
     return grid
+
+
+_UNSEEN = object()
+#: How many distinct number, date and formula-text cells :func:`_scan_sheet` keeps to reuse: a plan repeats a
+#: handful (progress 0%, 50%, 100%), while a table of distinct amounts would only fill the memory.
+_OTHERS_KEPT = 4096
+
+
+def _other_cell(look: tuple[str | None, str | None, bool], kind: bytes, raw: bytes, strings: list[str],
+                epoch: datetime) -> GridCell | None:
+    """A cell that is not a shared string (number, date, boolean, error, formula text): its value typed by its
+    style; None for an empty cell without a fill."""
+    fill, fmt, is_date = look
+    if kind == b"s":
+        value = None
+    elif raw:
+        value = _typed(kind.decode() if kind else "n", xml_scan.text(raw), strings, is_date, epoch)
+    else:
+        value = None
+    return GridCell(value, fill, fmt) if value is not None or fill is not None else None
 
 
 class _StyleBytes(dict):

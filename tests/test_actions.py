@@ -262,3 +262,20 @@ def test_a_plan_with_red_or_amber_actions_and_no_update_column_is_reported_once_
     all_done = {**rows, 3: rows[3][:5] + ["Complete", 1.0], 4: rows[4][:5] + ["Complete", 1.0]}
     plan = actions.read_action_plan(grid_of("Plan", all_done))
     assert not [f for f in actions.validate(plan, as_of=AS_OF) if f.rule == "update-missing"]
+
+
+def test_equal_values_of_different_types_read_as_their_own_text():
+    """1, 1.0, True and "1" are equal dictionary keys, but a cell of each reads differently; so do a date and
+    the same text padded, and one long text in many cells reads alike in each."""
+    from datetime import datetime
+    update = "Met the board <p>twice</p> " * 10
+    values = [1, 1.0, True, "1", " 1 ", 2.5, datetime(2016, 3, 31), "31/03/2016", False, 0, update, update]
+    rows = {1: ["Ref", "Action", "Owner", "Deadline", "Progress %", "Update"]}
+    for i, v in enumerate(values):
+        rows[2 + i] = [f"1.{i + 1}", f"Action {i}", "RP", "By 1.4.16", v, v]
+    plan = actions.read_action_plan(grid_of("Plan", rows))
+    assert [a.texts.get("progress_pct") for a in plan.actions] == \
+        [actions.cell_text(v) or None for v in values]
+    assert [a.update for a in plan.actions] == [actions.cell_text(v) for v in values]
+    assert plan.actions[0].texts["progress_pct"] == "1" and plan.actions[2].texts["progress_pct"] == "True"
+    assert plan.actions[1].texts["progress_pct"] == "1" and plan.actions[5].texts["progress_pct"] == "2.5"

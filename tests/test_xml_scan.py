@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import random
+import re
 from datetime import datetime
 
 import pytest
@@ -129,6 +130,58 @@ def test_random_plain_sheets_scan_to_the_parsers_grid():
             rows.append(f'<row r="{r}"{hidden}>{"".join(cells)}</row>')
         scanned, parsed = both(sheet("".join(rows)))
         assert scanned is not None and same(scanned, parsed)
+
+
+def test_numbers_dates_and_formula_texts_read_alike_however_many_are_kept_to_reuse():
+    rows = []
+    for r in range(1, reading._OTHERS_KEPT + 600):
+        rows.append(f'<row r="{r}"><c r="A{r}"><v>{r * 1.5}</v></c><c r="B{r}" s="2"><v>{42000 + r % 7}</v></c>'
+                    f'<c r="C{r}" s="1"><v>{r % 3}</v></c><c r="D{r}" t="str"><f>X</f><v>t{r % 5}</v></c>'
+                    f'<c r="E{r}" t="b"><v>{r % 2}</v></c><c r="F{r}" s="1"/>'
+                    f'<c r="G{r}" s="2" t="s"><v>{r % 11}</v></c>'
+                    f'<c r="H{r}"><v>{r}</v></c></row>')
+    scanned, parsed = both(sheet("".join(rows)))
+    assert scanned is not None and same(scanned, parsed)
+
+
+#: CELL_OR_ROW and SHARED as first written, plainly; the tuned patterns must find exactly what they find.
+_PLAIN_CELL_OR_ROW = re.compile(
+    rb'<c(?: r="([A-Z]{1,3})\d+")?(?: s="(\d+)")?(?: t="(\w+)")?(?: (?:cm|vm|ph)="[^"]*")*'
+    rb'(?:/>|>(?:<f\b[^<>]*?(?:/>|>[^<]*</f>))?(?:<v>([^<]*)</v>)?(<is>(.*?)</is>)?</c>)'
+    rb'|(<row)(?: r="(\d+)")?([^<>]*?)/?>', re.S)
+_PLAIN_SHARED = re.compile(rb'<si>(?:<t(?: xml:space="preserve")?>([^<]*)</t></si>|(.*?)</si>)|<si/>', re.S)
+
+
+def test_the_tuned_patterns_find_what_the_plain_ones_find():
+    rng = random.Random(21)
+    attributes = [' r="A1"', ' r="AB12"', ' r="A"', ' s="3"', ' s=""', ' t="s"', ' t="inlineStr"', ' cm="1"',
+                  ' vm="2"', ' ph="x"', ' x="1"', ' spans="1:9"', ' hidden="1"', ' x14ac:dyDescent="0.25"', ' r="4"']
+    bodies = ['/>', '>', '/', '//>', ' />', '><v>7</v></c>', '><v>1.5</v></c>', '><v></v></c>', '></c>',
+              '><f>A1+B1</f><v>2</v></c>', '><f t="shared" ref="A1:A3" si="0"/><v>2</v></c>', '><f/></c>',
+              '><is><t>text</t></is></c>', '><is><r><t>a</t></r></is><v>1</v></c>', '><v>&amp;</v><v>1</v></c>',
+              '><x:v>1</x:v></c>', '><v>1</v>']
+    strings = ['<si><t>a</t></si>', '<si><t xml:space="preserve"> b </t></si>', '<si/>', '<si></si>',
+               '<si><r><t>c</t></r></si>', '<si><t>d</t><rPh><t>e</t></rPh></si>', '<si><t>f', '</t></si>']
+
+    def piece() -> str:
+        kind = rng.random()
+        if kind < 0.5:
+            return "<c" + "".join(rng.sample(attributes, rng.randint(0, 4))) + rng.choice(bodies)
+        if kind < 0.7:
+            return "<row" + "".join(rng.sample(attributes, rng.randint(0, 3))) + rng.choice(bodies[:5])
+        if kind < 0.9:
+            return rng.choice(strings)
+        return rng.choice(['</row>', '<', '"', ' ', '<x:c r="A1"/>', '<x:row>', '<t>', '</is>', '</c>'])
+
+    runs = ["".join(piece() for _ in range(rng.randint(1, 12))) for _ in range(3000)]
+    found = 0
+    for run in runs:
+        data = run.encode()
+        cells, strings_found = xml_scan.CELL_OR_ROW.findall(data), xml_scan.SHARED.findall(data)
+        assert cells == _PLAIN_CELL_OR_ROW.findall(data), run
+        assert strings_found == _PLAIN_SHARED.findall(data), run
+        found += len(cells) + len(strings_found)
+    assert found > 5_000
 
 
 def _parsed_strings(data: bytes) -> list[str]:
