@@ -27,7 +27,6 @@ complete when its status means complete under the legend, its progress is
 """
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -231,7 +230,9 @@ def _clean_text(value: str) -> str:
     text = value
     if "<" in text and ">" in text:
         text = _TAG_RE.sub(lambda m: "\n" if m.group(2).lower() in _BLOCK_TAGS else "", text)
-        text = html.unescape(text)
+        from html import unescape     # here: its table of entities loads only for text with tags
+
+        text = unescape(text)
     lines = (re.sub(r"[ \t\u00a0]+", " ", ln).strip() for ln in text.replace("\r", "\n").split("\n"))
     return "\n".join(ln for ln in lines if ln)
 

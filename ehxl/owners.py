@@ -9,7 +9,6 @@ initials, roles, e-mail) lets each part be checked with :func:`resolve`.
 """
 from __future__ import annotations
 
-import html
 import re
 from functools import lru_cache
 from dataclasses import dataclass
@@ -52,7 +51,11 @@ def _plain(text: str) -> str:
     """Cell text with HTML fragments turned into line breaks and plain characters."""
     text = _BREAK_TAGS.sub("\n", text)
     text = _ANY_TAG.sub(" ", text)
-    return html.unescape(text)
+    if "&" not in text:                  # html and its table of entities load only for text with an entity
+        return text
+    from html import unescape
+
+    return unescape(text)
 
 
 def _sentence_end(text: str, i: int) -> bool:
