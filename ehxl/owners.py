@@ -240,8 +240,13 @@ class OwnerRegister:
                 self._index("email", normalise(owner.email), owner)
             if owner.role:
                 self._index("role", normalise(owner.role), owner)
-        # full names of two words or more as whole words, for names_in: worked out once, not per owner cell
-        self._full_names = [(_words(key), owner) for key, owner in self._by["name"].items() if len(key.split()) >= 2]
+        # full names of two words or more, by their words, for names_in: a cell's runs of words are looked up
+        self._full_names: dict[str, list[tuple[int, Owner]]] = {}
+        for order, (key, owner) in enumerate(self._by["name"].items()):
+            words = _words(key).split()
+            if len(key.split()) >= 2 and words:
+                self._full_names.setdefault(" ".join(words), []).append((order, owner))
+        self._name_lengths = sorted({name.count(" ") + 1 for name in self._full_names})
 
     def _index(self, kind: str, key: str | None, owner: Owner) -> None:
         if key:
@@ -289,8 +294,13 @@ class OwnerRegister:
 
     def names_in(self, text: str) -> list[Owner]:
         """Owners whose full name (two words or more) appears whole inside longer text ("Include Shoayb Khalid")."""
-        flat = _words(text)
-        return [owner for words, owner in self._full_names if words in flat]
+        words = _words(text).split()
+        found: dict[int, Owner] = {}
+        for length in self._name_lengths:
+            for i in range(len(words) - length + 1):
+                for order, owner in self._full_names.get(" ".join(words[i:i + length]), ()):
+                    found[order] = owner
+        return [found[order] for order in sorted(found)]
 
     def __len__(self) -> int:
         return len(self._owners)

@@ -1,6 +1,8 @@
 """Owner cells: splitting, spotting prose, and checking against an owner register."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from ehxl.owners import (
@@ -217,6 +219,35 @@ def test_names_in_longer_text(register):
         "Louison Ricketts \u2013 Service Manager Stuart Hunter \u2013 Perf Manager")] == ["Louison Ricketts", "Stuart Hunter"]
     assert register.names_in("Fran Doylestown") == []
     assert register.names_in("RP") == []
+
+
+def test_names_in_finds_whole_names_anywhere_in_register_order():
+    """names_in looks a cell's runs of words up; checked against the plain definition (each full name's words,
+    space-padded, inside the cell's, space-padded) on names of two to four words, shared words, punctuation,
+    a name given twice and names listed twice, in random cells."""
+    import random
+
+    rng = random.Random(13)
+    words = ["ann", "lee", "o'neil", "smith-jones", "kay", "de", "la", "cruz", "team", "manager"]
+    names = [" ".join(rng.choice(words).title() for _ in range(rng.randint(1, 4))) for _ in range(40)]
+    names += ["Ann Lee", "ann  lee.", "De La Cruz", "Kay O\u2019Neil"]
+    register = OwnerRegister(Owner(n) for n in names)
+
+    def plain(text: str) -> list[str]:
+        flat = " " + " ".join(re.sub(r"[^\w'-]+", " ", normalise(text)).split()) + " "
+        seen = {}
+        for owner in register:
+            key = normalise(owner.name)
+            whole = " " + " ".join(re.sub(r"[^\w'-]+", " ", normalise(key)).split()) + " "
+            if len(key.split()) >= 2 and whole.strip() and whole in flat and key not in seen:
+                seen[key] = owner.name
+        return list(seen.values())
+
+    cells = ["Include Ann Lee and De la Cruz", "ANN LEE, ann lee", "Kay O'Neil \u2013 Manager", "lee ann", ""]
+    cells += [", ".join(rng.choice(words) for _ in range(rng.randint(1, 9))) for _ in range(300)]
+    for cell in cells:
+        assert [o.name for o in register.names_in(cell)] == plain(cell), cell
+    assert [o.name for o in register.names_in("Include Ann Lee and De la Cruz")] == ["Ann Lee", "De La Cruz"]
 
 
 def test_from_rows_reads_headers_loosely():
