@@ -748,8 +748,9 @@ def validate(plan: Plan, *, as_of: date, register: OwnerRegister | None = None) 
     """Owners, deadlines, statuses, references and updates: every problem with its cell."""
     out = list(plan.findings)
     seen: dict[str, Action] = {}
+    owners = _Memo(lambda text: resolve(text, register))     # a plan repeats a few hundred owner cells
     for act in plan.actions:
-        out += _check_owner(act, register)
+        out += _check_owner(act, register, owners)
         out += _check_deadline(act, as_of)
         if "status" not in plan.columns and act.status is None and not act.complete:
             out.append(warning("status-missing", act.sheet, act.cell("ref"), act.row,
@@ -793,7 +794,8 @@ def _check_updates(plan: Plan) -> list[Finding]:
             for a in red_amber if not a.update.strip()]
 
 
-def _check_owner(act: Action, register: OwnerRegister | None) -> list[Finding]:
+def _check_owner(act: Action, register: OwnerRegister | None, owners: _Memo) -> list[Finding]:
+    """``owners``: :func:`~ehxl.owners.resolve` of an owner text against ``register``, whose lists are shared."""
     if "owner" not in act.cells:
         return _owner_missing(act, f"{act.label} has no owner column; add an Owner (or 'By whom') column.")
     if not act.owner_text:
@@ -805,7 +807,7 @@ def _check_owner(act: Action, register: OwnerRegister | None) -> list[Finding]:
         return []
     cell = act.cell("owner")
     place = where(act.sheet, cell)
-    found, unknown = resolve(act.owner_text, register)
+    found, unknown = owners[act.owner_text]
     act.owners = list(found) + [person_part(u) for u in unknown]
     return [warning("owner-unknown", act.sheet, cell, act.row,
                     f"{place}: \"{u}\" is not in the owner register; add them to the Owners sheet "
