@@ -107,11 +107,14 @@ class _Styles:
         ns = etree.QName(root).namespace
         q = lambda tag: f"{{{ns}}}{tag}"  # noqa: E731
         palette = [c.get("rgb", "")[-6:] for c in root.iterfind(f"{q('colors')}/{q('indexedColors')}/{q('rgbColor')}")]
-        theme = _theme(pkg)
+        fills = [fill.find(q("patternFill")) for fill in root.iterfind(f"{q('fills')}/{q('fill')}")]
+        uses_theme = any(p is not None and (c := p.find(q("fgColor"))) is not None and c.get("theme") is not None
+                         for p in fills)
+        theme = _theme(pkg) if uses_theme else None       # read only when a fill is a theme colour
         for num in root.iterfind(f"{q('numFmts')}/{q('numFmt')}"):
             self.formats[int(num.get("numFmtId", "0"))] = num.get("formatCode", "")
-        for fill in root.iterfind(f"{q('fills')}/{q('fill')}"):
-            self.fills.append(_fill_colour(fill.find(q("patternFill")), q, theme, palette or None))
+        for pattern in fills:
+            self.fills.append(_fill_colour(pattern, q, theme, palette or None))
         for xf in root.iterfind(f"{q('cellXfs')}/{q('xf')}"):
             self.xfs.append((int(xf.get("numFmtId", "0")), int(xf.get("fillId", "0"))))
         self._cache: dict[int, tuple[str | None, str | None, bool]] = {}
