@@ -87,7 +87,7 @@ from .flags import OverdueFlags
 from .macros_install import button_drawing, button_sheets, install_macros, vba_project
 from .package import Package, SaveReport, save_package
 from .parts import (CT_CHART, CT_DRAWING, CT_RELS, CT_WORKSHEET, RT_CHART, RT_DRAWING, RT_HYPERLINK, RT_VML, Session,
-                    relative_target, rels_name, rels_xml, require_writable)
+                    part_code_name, relative_target, rels_name, rels_xml, require_writable)
 from .records import OWNED_STATE_SHEET, Records
 from .report import SheetSpec
 from .sheet_rendering import render_sheet, url_links
@@ -179,7 +179,9 @@ class WorkbookWriter:
         """What an ehxl sheet keeps when it is rendered anew: its VBA name and ehxl's buttons on it."""
         if not self._s.has(part):
             return _Kept(None, None)
-        return _Kept(sheet_code_name(self._s.tree(part).getroot()), button_drawing(self._s, part))
+        tree = self._s.trees.get(part)
+        code = sheet_code_name(tree.getroot()) if tree is not None else part_code_name(self._s.read(part), part)
+        return _Kept(code, button_drawing(self._s, part))
 
     def _write_sheet(self, sheet: Sheet, spec: SheetSpec, keep: _Kept | None = None) -> None:
         """Render ``spec`` into the sheet's part, with its charts' parts and its relationships."""
