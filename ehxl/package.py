@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import os
 import posixpath
 import re
@@ -437,8 +438,9 @@ class Package:
     def has(self, name: str) -> bool:
         return name in self._infos
 
-    def read(self, name: str) -> bytes:
-        """A part's content, inflated with the size cap enforced as it inflates."""
+    def read(self, name: str, *, keep: bool = True) -> bytes:
+        """A part's content, inflated with the size cap enforced as it inflates; kept for the next read unless
+        ``keep`` is false (an ehxl sheet about to be replaced, say: 6 MB at 20,000 rows, read once or twice)."""
         if name in self._cache:
             return self._cache[name]
         info = self._infos[name]
@@ -446,7 +448,8 @@ class Package:
         data = self._inflate(info, self.limits.max_part_bytes + 1)
         if len(data) > self.limits.max_part_bytes:
             raise WorkbookRefused(_overload("one item inside it is far larger than the file says"), path=self.path)
-        self._cache[name] = data
+        if keep:
+            self._cache[name] = data
         self._sound.add(name)
         return data
 
@@ -571,7 +574,7 @@ class Package:
         """A part's bytes; damage found only deep inside a part (bad CRC, broken deflate) is a refusal too."""
         try:
             with self._zip.open(info) as fh:
-                return fh.read(limit)
+                return _read_up_to(fh, limit)
         except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
             raise WorkbookRefused(_damaged(f"{self._what(info.filename)} is garbled"), path=self.path) from exc
 
@@ -589,6 +592,22 @@ class Package:
 
     def close(self) -> None:
         self._zip.close()
+
+
+def _read_up_to(fh, limit: int) -> bytes:
+    """Up to ``limit`` bytes of an open part (all of it when ``limit`` is negative), as ``fh.read(limit)`` gives
+    them, but a megabyte at a time into one buffer that becomes the result without a copy: asked for all at
+    once, zlib collects its output in blocks and joins them, holding a 6 MB sheet twice over."""
+    out = io.BytesIO()
+    while limit < 0 or out.tell() < limit:
+        chunk = fh.read(_CHUNK if limit < 0 else min(_CHUNK, limit - out.tell()))
+        if not chunk:
+            break
+        out.write(chunk)
+    return out.getvalue()
+
+
+_CHUNK = 1 << 20
 
 
 class _RootStarted(Exception):

@@ -245,10 +245,11 @@ class Session:
         self.types.pop(name, None)
         self.raw[name] = None
 
-    def read(self, name: str) -> bytes:
-        """A part's bytes as they stand in this session (a part edited as a tree: as it was read)."""
+    def read(self, name: str, *, keep: bool = True) -> bytes:
+        """A part's bytes as they stand in this session (a part edited as a tree: as it was read); see
+        :meth:`ehxl.package.Package.read` for ``keep``."""
         data = self.raw.get(name)
-        return data if data is not None else self.pkg.read(name)
+        return data if data is not None else self.pkg.read(name, keep=keep)
 
     def taken(self, name: str) -> bool:
         """Is a part of this name there (OPC part names compare case-insensitively)?"""
@@ -319,7 +320,7 @@ class Session:
             if data is None:
                 if self.pkg.has(name) and not self.has(name):
                     out[name] = None
-            elif not self.pkg.has(name) or self.pkg.read(name) != data:
+            elif not self.pkg.has(name) or self.pkg.read(name, keep=False) != data:
                 out[name] = data
         types = self._content_types(out)
         if types is not None:

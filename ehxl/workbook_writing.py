@@ -180,7 +180,7 @@ class WorkbookWriter:
         if not self._s.has(part):
             return _Kept(None, None)
         tree = self._s.trees.get(part)
-        code = sheet_code_name(tree.getroot()) if tree is not None else part_code_name(self._s.read(part), part)
+        code = sheet_code_name(tree.getroot()) if tree is not None else part_code_name(self._s.read(part, keep=False), part)
         return _Kept(code, button_drawing(self._s, part))
 
     def _write_sheet(self, sheet: Sheet, spec: SheetSpec, keep: _Kept | None = None) -> None:
