@@ -453,6 +453,27 @@ class Package:
         self._sound.add(name)
         return data
 
+    def holds(self, name: str, data: bytes) -> bool:
+        """Whether a part's content is ``data``: found, and refused, as :meth:`read` would, but inflated a
+        megabyte at a time and kept nowhere, so an ehxl sheet rendered anew is never held twice to be compared."""
+        if name in self._cache:
+            return self._cache[name] == data
+        info = self._infos[name]
+        self._check_size(info)
+        size, same = 0, True
+        try:
+            with self._zip.open(info) as fh:
+                while chunk := fh.read(_CHUNK):
+                    same = same and data.startswith(chunk, size)
+                    size += len(chunk)
+                    if size > self.limits.max_part_bytes:
+                        raise WorkbookRefused(_overload("one item inside it is far larger than the file says"),
+                                              path=self.path)
+        except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+            raise WorkbookRefused(_damaged(f"{self._what(info.filename)} is garbled"), path=self.path) from exc
+        self._sound.add(name)
+        return same and size == len(data)
+
     def forget(self, name: str) -> None:
         """Drop a part's cached content (a large sheet, once read): it is inflated again if asked for."""
         self._cache.pop(name, None)

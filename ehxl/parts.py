@@ -320,7 +320,7 @@ class Session:
             if data is None:
                 if self.pkg.has(name) and not self.has(name):
                     out[name] = None
-            elif not self.pkg.has(name) or self.pkg.read(name, keep=False) != data:
+            elif not self.pkg.has(name) or not self.pkg.holds(name, data):
                 out[name] = data
         types = self._content_types(out)
         if types is not None:
