@@ -18,7 +18,7 @@ from lxml import etree
 from .errors import WorkbookRefused
 from .grid import split_a1
 from .package import (PARSER_OPTIONS, PKG_REL_NS, REL_SHARED_STRINGS, REL_STYLES, REL_WORKSHEET, RT_PREFIX,
-                      XML_PARSER, Package)
+                      XML_PARSER, Deflated, Package)
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -47,6 +47,9 @@ CT_VBA = "application/vnd.ms-office.vbaProject"
 CT_MAIN = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
 CT_MAIN_MACROS = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
 CONTENT_TYPES = "[Content_Types].xml"
+
+#: A part rendered whole of this many bytes or more waits for the save deflated (a 2,000-row sheet is about 600 KB).
+KEPT_DEFLATED = 1 << 20
 
 DECLARATION = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n'
 
@@ -201,7 +204,7 @@ class Session:
     def __init__(self, pkg: Package):
         self.pkg = pkg
         self.trees: dict[str, etree._ElementTree] = {}
-        self.raw: dict[str, bytes | None] = {}
+        self.raw: dict[str, bytes | Deflated | None] = {}
         self.types: dict[str, str] = {}          # content type of each part ehxl adds
         self.cell_styles: dict[str, dict[str, str | None]] = {}   # part -> cell -> new s= (flag edits)
         self.structural: set[str] = set()
@@ -216,6 +219,8 @@ class Session:
         """The part parsed (for reading; see :meth:`edit` to change it)."""
         if name not in self.trees:
             data = self.raw.get(name)
+            if isinstance(data, Deflated):
+                data = data.content()
             self.trees[name] = parse_part(data if data is not None else self.pkg.read(name), name)
         return self.trees[name]
 
@@ -232,11 +237,18 @@ class Session:
         self.structural.add(name)
 
     def put(self, name: str, data: bytes, content_type: str) -> None:
+        """A part rendered whole; one of :data:`KEPT_DEFLATED` bytes or more is compared with the file's now and
+        kept deflated (or not at all, when the file has it already), so large sheets are not held whole."""
         self.trees.pop(name, None)
         self.structural.discard(name)
         self.cell_styles.pop(name, None)
-        self.raw[name] = data
         self.types[name] = content_type
+        if len(data) < KEPT_DEFLATED:
+            self.raw[name] = data
+        elif self.pkg.has(name) and self.pkg.holds(name, data):
+            self.raw.pop(name, None)
+        else:
+            self.raw[name] = Deflated.of(data)
 
     def delete(self, name: str) -> None:
         self.trees.pop(name, None)
@@ -249,6 +261,8 @@ class Session:
         """A part's bytes as they stand in this session (a part edited as a tree: as it was read); see
         :meth:`ehxl.package.Package.read` for ``keep``."""
         data = self.raw.get(name)
+        if isinstance(data, Deflated):
+            return data.content()
         return data if data is not None else self.pkg.read(name, keep=keep)
 
     def taken(self, name: str) -> bool:
@@ -309,9 +323,9 @@ class Session:
 
     # -- the result
 
-    def changes(self) -> dict[str, bytes | None]:
-        """What to hand to save_package: only parts whose content really changed."""
-        out: dict[str, bytes | None] = {}
+    def changes(self) -> dict[str, bytes | Deflated | None]:
+        """What to hand to save_package: only parts whose content really changed (a large one deflated)."""
+        out: dict[str, bytes | Deflated | None] = {}
         for name in dict.fromkeys([*self.raw, *self.structural, *self.cell_styles]):
             if name in self.structural or name in self.cell_styles:
                 data = self._serialise(name)
@@ -320,7 +334,7 @@ class Session:
             if data is None:
                 if self.pkg.has(name) and not self.has(name):
                     out[name] = None
-            elif not self.pkg.has(name) or not self.pkg.holds(name, data):
+            elif isinstance(data, Deflated) or not self.pkg.has(name) or not self.pkg.holds(name, data):
                 out[name] = data
         types = self._content_types(out)
         if types is not None:

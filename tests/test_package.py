@@ -876,3 +876,24 @@ def test_holds_refuses_a_part_damaged_deep_inside_as_read_does(tmp_path):
     with pytest.raises(WorkbookRefused) as held:
         Package.open(path).holds("xl/worksheets/sheet1.xml", b"")
     assert str(held.value) == str(read.value)
+
+
+@pytest.mark.parametrize("external_attr", [0, 0o644 << 16])
+def test_a_part_deflated_beforehand_is_written_as_writestr_writes_it(tmp_path, external_attr):
+    content = b"<worksheet>" + b"".join(b'<row r="%d"/>' % n for n in range(100_000)) + b"</worksheet>"
+
+    def written(data) -> bytes:
+        path = tmp_path / "out.zip"
+        with zipfile.ZipFile(path, "w", allowZip64=True) as out:
+            out.writestr("first.xml", b"<a/>")
+            info = zipfile.ZipInfo("xl/worksheets/sheet1.xml", date_time=(2026, 12, 7, 15, 0, 0))
+            info.compress_type, info.external_attr = zipfile.ZIP_DEFLATED, external_attr
+            package._write_part(out, info, data)
+            out.writestr("last.xml", b"<b/>")
+        return path.read_bytes()
+
+    deflated = package.Deflated.of(content)
+    assert deflated.content() == content
+    assert written(deflated) == written(content)
+    with zipfile.ZipFile(io.BytesIO(written(deflated))) as z:
+        assert z.read("xl/worksheets/sheet1.xml") == content and z.testzip() is None

@@ -764,3 +764,28 @@ def test_part_code_name_refuses_what_parse_part_refuses(xml):
     with pytest.raises(WorkbookRefused) as scanned:
         part_code_name(xml, "xl/worksheets/sheet2.xml")
     assert str(scanned.value) == str(parsed.value)
+
+
+def test_a_large_board_sheet_kept_deflated_until_the_save_is_saved_whole_and_left_alone_when_unchanged(plan):
+    """A rendered part of a megabyte or more waits for the save deflated: the file holds what was rendered,
+    ``changes()`` shows it whole, and an identical run, or a changed one, behaves as for a small sheet."""
+    from ehxl.parts import KEPT_DEFLATED
+
+    def spec(word: str) -> SheetSpec:
+        return SheetSpec("Overdue", [[Cell(f"{word} {n}"), Cell(n), Cell("x" * 40)] for n in range(20_000)])
+
+    writer = WorkbookWriter(Package.open(plan))
+    writer.put_sheet(spec("Action"))
+    pending = writer.changes()
+    big = [name for name, data in pending.items() if data is not None and len(data) >= KEPT_DEFLATED]
+    assert len(big) == 1
+    writer.save(backup=False)
+    saved = parts(plan)
+    assert saved[big[0]] == pending[big[0]]
+    assert b"<c r=\"A20000\"" in saved[big[0]] and saved[big[0]].endswith(b"</worksheet>")
+
+    assert run(plan, spec("Action"))[1].changed == []
+    assert parts(plan) == saved, "a second identical run changes no part at all"
+    report = run(plan, spec("Task"))[1]
+    assert report.changed == [big[0]]
+    assert b"Task 19999" in parts(plan)[big[0]]
