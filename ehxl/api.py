@@ -176,15 +176,15 @@ def rollup(path: str | Path, *, out: str | Path | None = None, backup: bool = Tr
     analysis, _, writer = analyse_file(path, **kw)
     result = Result(path, analysis)
     target = Path(out) if out is not None else path
-    snapshot = changes_mod.snapshot_of(analysis, file=path.name)
-    past = Past.find(target, history, since, snapshot, read=lambda p: changes_mod.snapshot_of(
+    snapshot = functools.cache(lambda: changes_mod.snapshot_of(analysis, file=path.name))
+    past = Past.find_for(target, history, since, analysis.as_of, snapshot, read=lambda p: changes_mod.snapshot_of(
         analyse_file(p, **{**kw, "as_of": board_date([p], analysis.as_of)})[0], file=Path(p).name))
     analysis.findings = past.with_findings(analysis.findings)
-    specs = engine.board_sheets(analysis, source=path.name) + past.sheets(analysis.as_of, path.name)
-    result.sheets_written, result.sheets_renamed = _put_sheets(writer, specs)
+    result.sheets_written, result.sheets_renamed = _put_sheets(
+        writer, engine.board_sheets(analysis, source=path.name) + past.sheets(analysis.as_of, path.name))
     report = writer.save(target=out, backup=backup)
     result.written, result.backup = report.path, report.backup
-    result.changes, result.history = past.changes, past.record(snapshot, report.path, "workbook",
+    result.changes, result.history = past.changes, past.record(snapshot(), report.path, "workbook",
                                                               findings=[f.to_dict() for f in analysis.findings])
     return result
 

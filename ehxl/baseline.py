@@ -12,6 +12,7 @@ import os
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Callable
 
 from . import __version__
 from . import changes as changes_mod
@@ -31,6 +32,14 @@ class Past:
     @classmethod
     def find(cls, target: Path, history: str | Path | bool | None, since, snapshot, *, read) -> "Past":
         """Check the history before anything is written; find the baseline; compare."""
+        return cls.find_for(target, history, since, snapshot.as_of, lambda: snapshot, read=read)
+
+    @classmethod
+    def find_for(cls, target: Path, history: str | Path | bool | None, since, as_of: date,
+                 now: Callable[[], changes_mod.Snapshot], *, read) -> "Past":
+        """As :meth:`find`, the roll-up's snapshot made by ``now()`` only when there is a baseline to compare it
+        with: a first roll-up of 20,000 actions need not hold its snapshot (some 13 MiB) while its sheets are
+        written, only when the run is recorded."""
         path = None if history is False else (Path(history) if history not in (None, True)
                                               else history_mod.default_path(target))
         if path is not None:
@@ -46,12 +55,12 @@ class Past:
         elif path is not None:
             output = output_name(target, path)
             baseline = history_mod.baseline(path, on_or_before=on_or_before, output=output) if on_or_before else \
-                history_mod.baseline(path, before=snapshot.as_of, output=output)
+                history_mod.baseline(path, before=as_of, output=output)
             if baseline is not None:
                 board_before = history_mod.baseline(path, before=baseline.as_of, output=output)
         past = cls(path)
         if baseline is not None:
-            past.changes = changes_mod.compare(baseline, snapshot, board_before)
+            past.changes = changes_mod.compare(baseline, now(), board_before)
         return past
 
     def with_findings(self, findings: list) -> list:

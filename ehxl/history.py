@@ -220,7 +220,7 @@ def _insert(db: sqlite3.Connection, run_id: int, snap: Snapshot, sources, findin
     owners_json: dict[tuple[str, ...], str] = {}
     db.executemany(f"INSERT INTO actions (run_id, {', '.join(_ACTION_COLUMNS)}) VALUES "
                    f"({', '.join('?' * (len(_ACTION_COLUMNS) + 1))})",
-                   [_action_values(run_id, a, owners_json) for a in snap.actions])
+                   (_action_values(run_id, a, owners_json) for a in snap.actions))
     db.executemany(f"INSERT INTO figures (run_id, {', '.join(_FIGURE_COLUMNS)}) VALUES "
                    f"({', '.join('?' * (len(_FIGURE_COLUMNS) + 1))})",
                    [(run_id, *(f.get(c) for c in _FIGURE_COLUMNS)) for f in snap.figures])

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import os
 import posixpath
 import re
@@ -118,6 +119,24 @@ class SaveReport:
     changed: list[str] = field(default_factory=list)
     added: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Deflated:
+    """A part's new content deflated already, exactly as a save deflates it, with its CRC and size: a rendered
+    20,000-row sheet waits for the save as 1 MB instead of 6, and is written as it is."""
+
+    data: bytes
+    crc: int
+    size: int
+
+    @classmethod
+    def of(cls, content: bytes) -> "Deflated":
+        packer = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)   # as zipfile's ZIP_DEFLATED
+        return cls(packer.compress(content) + packer.flush(), zlib.crc32(content), len(content))
+
+    def content(self) -> bytes:
+        return zlib.decompress(self.data, -15)
 
 
 # ------------------------------------------------------------------ sniffing
@@ -437,8 +456,9 @@ class Package:
     def has(self, name: str) -> bool:
         return name in self._infos
 
-    def read(self, name: str) -> bytes:
-        """A part's content, inflated with the size cap enforced as it inflates."""
+    def read(self, name: str, *, keep: bool = True) -> bytes:
+        """A part's content, inflated with the size cap enforced as it inflates; kept for the next read unless
+        ``keep`` is false (an ehxl sheet about to be replaced, say: 6 MB at 20,000 rows, read once or twice)."""
         if name in self._cache:
             return self._cache[name]
         info = self._infos[name]
@@ -446,9 +466,31 @@ class Package:
         data = self._inflate(info, self.limits.max_part_bytes + 1)
         if len(data) > self.limits.max_part_bytes:
             raise WorkbookRefused(_overload("one item inside it is far larger than the file says"), path=self.path)
-        self._cache[name] = data
+        if keep:
+            self._cache[name] = data
         self._sound.add(name)
         return data
+
+    def holds(self, name: str, data: bytes) -> bool:
+        """Whether a part's content is ``data``: found, and refused, as :meth:`read` would, but inflated a
+        megabyte at a time and kept nowhere, so an ehxl sheet rendered anew is never held twice to be compared."""
+        if name in self._cache:
+            return self._cache[name] == data
+        info = self._infos[name]
+        self._check_size(info)
+        size, same = 0, True
+        try:
+            with self._zip.open(info) as fh:
+                while chunk := fh.read(_CHUNK):
+                    same = same and data.startswith(chunk, size)
+                    size += len(chunk)
+                    if size > self.limits.max_part_bytes:
+                        raise WorkbookRefused(_overload("one item inside it is far larger than the file says"),
+                                              path=self.path)
+        except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+            raise WorkbookRefused(_damaged(f"{self._what(info.filename)} is garbled"), path=self.path) from exc
+        self._sound.add(name)
+        return same and size == len(data)
 
     def forget(self, name: str) -> None:
         """Drop a part's cached content (a large sheet, once read): it is inflated again if asked for."""
@@ -571,7 +613,7 @@ class Package:
         """A part's bytes; damage found only deep inside a part (bad CRC, broken deflate) is a refusal too."""
         try:
             with self._zip.open(info) as fh:
-                return fh.read(limit)
+                return _read_up_to(fh, limit)
         except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
             raise WorkbookRefused(_damaged(f"{self._what(info.filename)} is garbled"), path=self.path) from exc
 
@@ -589,6 +631,22 @@ class Package:
 
     def close(self) -> None:
         self._zip.close()
+
+
+def _read_up_to(fh, limit: int) -> bytes:
+    """Up to ``limit`` bytes of an open part (all of it when ``limit`` is negative), as ``fh.read(limit)`` gives
+    them, but a megabyte at a time into one buffer that becomes the result without a copy: asked for all at
+    once, zlib collects its output in blocks and joins them, holding a 6 MB sheet twice over."""
+    out = io.BytesIO()
+    while limit < 0 or out.tell() < limit:
+        chunk = fh.read(_CHUNK if limit < 0 else min(_CHUNK, limit - out.tell()))
+        if not chunk:
+            break
+        out.write(chunk)
+    return out.getvalue()
+
+
+_CHUNK = 1 << 20
 
 
 class _RootStarted(Exception):
@@ -664,7 +722,7 @@ def check_writable(path: Path) -> None:
                            f"the same folder: delete that small file (not the workbook) and try again.", path=path)
 
 
-def save_package(pkg: Package, changes: Mapping[str, bytes | None], *, target: str | Path | None = None,
+def save_package(pkg: Package, changes: Mapping[str, bytes | Deflated | None], *, target: str | Path | None = None,
                  backup: bool = True, _fail_after_temp: bool = False) -> SaveReport:
     """Write ``pkg`` with ``changes`` applied to ``target`` (default: in place), atomically and verified."""
     target = Path(target) if target is not None else pkg.path
@@ -698,7 +756,8 @@ def save_package(pkg: Package, changes: Mapping[str, bytes | None], *, target: s
 Expected = tuple[str, str, "tuple[int, int, int, int] | None"]
 
 
-def _write(pkg: Package, changes: Mapping[str, bytes | None], tmp: Path, report: SaveReport) -> dict[str, Expected]:
+def _write(pkg: Package, changes: Mapping[str, bytes | Deflated | None], tmp: Path,
+           report: SaveReport) -> dict[str, Expected]:
     """Write the new zip; returns what every unchanged part must still be."""
     expected: dict[str, Expected] = {}
     with zipfile.ZipFile(tmp, "w", allowZip64=True) as out:
@@ -711,7 +770,7 @@ def _write(pkg: Package, changes: Mapping[str, bytes | None], tmp: Path, report:
                     continue
                 new = zipfile.ZipInfo(name, date_time=info.date_time)
                 new.compress_type, new.external_attr = zipfile.ZIP_DEFLATED, info.external_attr
-                out.writestr(new, data)
+                _write_part(out, new, data)
                 report.changed.append(name)
             else:
                 expected[name] = _copy_entry(pkg, info, out)
@@ -720,11 +779,30 @@ def _write(pkg: Package, changes: Mapping[str, bytes | None], tmp: Path, report:
             if name not in pkg._infos and data is not None:
                 info = zipfile.ZipInfo(name, date_time=now)
                 info.compress_type = zipfile.ZIP_DEFLATED
-                out.writestr(info, data)
+                _write_part(out, info, data)
                 report.added.append(name)
         out.fp.flush()
         os.fsync(out.fp.fileno())
     return expected
+
+
+def _write_part(out: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes | Deflated) -> None:
+    """A changed or added part, deflated; one deflated already is written entry for entry as ``writestr``
+    would have written its content (the same header, the same deflated bytes)."""
+    if not isinstance(data, Deflated):
+        out.writestr(info, data)
+        return
+    info.flag_bits, info.CRC, info.compress_size, info.file_size = 0, data.crc, len(data.data), data.size
+    if not info.external_attr:
+        info.external_attr = 0o600 << 16
+    info.header_offset = out.fp.tell()
+    out._writecheck(info)
+    out._didModify = True
+    out.fp.write(info.FileHeader(info.file_size * 1.05 > zipfile.ZIP64_LIMIT))
+    out.fp.write(data.data)
+    out.filelist.append(info)
+    out.NameToInfo[info.filename] = info
+    out.start_dir = out.fp.tell()
 
 
 def _copy_entry(pkg: Package, info: zipfile.ZipInfo, out: zipfile.ZipFile) -> Expected:
@@ -764,7 +842,8 @@ def _copy_info(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
     return new
 
 
-def _verify(tmp: Path, expected: dict[str, Expected], changes: Mapping[str, bytes | None], target: Path) -> None:
+def _verify(tmp: Path, expected: dict[str, Expected], changes: Mapping[str, bytes | Deflated | None],
+            target: Path) -> None:
     try:
         with zipfile.ZipFile(tmp) as z:
             names = set(z.namelist())

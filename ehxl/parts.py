@@ -17,8 +17,8 @@ from lxml import etree
 
 from .errors import WorkbookRefused
 from .grid import split_a1
-from .package import (PKG_REL_NS, REL_SHARED_STRINGS, REL_STYLES, REL_WORKSHEET, RT_PREFIX, XML_PARSER,
-                      Package)
+from .package import (PARSER_OPTIONS, PKG_REL_NS, REL_SHARED_STRINGS, REL_STYLES, REL_WORKSHEET, RT_PREFIX,
+                      XML_PARSER, Deflated, Package)
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -48,6 +48,9 @@ CT_MAIN = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.mai
 CT_MAIN_MACROS = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
 CONTENT_TYPES = "[Content_Types].xml"
 
+#: A part rendered whole of this many bytes or more waits for the save deflated (a 2,000-row sheet is about 600 KB).
+KEPT_DEFLATED = 1 << 20
+
 DECLARATION = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n'
 
 
@@ -62,14 +65,64 @@ def parse_part(data: bytes, name: str) -> etree._ElementTree:
     try:
         root = etree.fromstring(data, XML_PARSER)
     except etree.XMLSyntaxError:
-        raise WorkbookRefused(f"is damaged inside (its part {name} is garbled), so ehxl will not write to it. "
-                              "If Excel can still open it, save it again there and run ehxl again; otherwise "
-                              "use the last good copy.") from None
+        raise _garbled(name) from None
     tree = root.getroottree()
     if tree.docinfo.doctype:
-        raise WorkbookRefused(f"holds hidden instructions of a kind Excel never writes (in its part {name}), so "
-                              "ehxl will not write to it. Open it in Excel, save it again, and run ehxl again.")
+        raise _doctype(name)
     return tree
+
+
+def _garbled(name: str) -> WorkbookRefused:
+    return WorkbookRefused(f"is damaged inside (its part {name} is garbled), so ehxl will not write to it. "
+                           "If Excel can still open it, save it again there and run ehxl again; otherwise "
+                           "use the last good copy.")
+
+
+def _doctype(name: str) -> WorkbookRefused:
+    return WorkbookRefused(f"holds hidden instructions of a kind Excel never writes (in its part {name}), so "
+                           "ehxl will not write to it. Open it in Excel, save it again, and run ehxl again.")
+
+
+class _CodeName:
+    """A parser target that keeps only what :func:`ehxl.workbook_part.sheet_code_name` reads: the ``codeName`` of
+    the root's first ``sheetPr`` child (else its first ``workbookPr``), and whether there was a DOCTYPE."""
+
+    def __init__(self) -> None:
+        self.depth = 0
+        self.wanted: tuple[str, str] = ("", "")
+        self.found: dict[str, str | None] = {}
+        self.doctype_seen = False
+
+    def start(self, tag: str, attrib) -> None:
+        if self.depth == 0:
+            ns = tag[1:tag.index("}")] if tag.startswith("{") else None
+            self.wanted = (qname(ns, "sheetPr"), qname(ns, "workbookPr"))
+        elif self.depth == 1 and tag in self.wanted and tag not in self.found:
+            self.found[tag] = attrib.get("codeName")
+        self.depth += 1
+
+    def end(self, tag: str) -> None:
+        self.depth -= 1
+
+    def doctype(self, *_) -> None:
+        self.doctype_seen = True
+
+    def close(self) -> "_CodeName":
+        return self
+
+
+def part_code_name(data: bytes, name: str) -> str | None:
+    """A sheet part's VBA code name, as ``sheet_code_name`` finds it in the part parsed by :func:`parse_part`
+    (and refused as that refuses), but with no tree built: an ehxl sheet of 20,000 rows, about to be rendered
+    anew, would take some 90 MiB as a tree only to be asked this."""
+    try:
+        seen = etree.fromstring(data, etree.XMLParser(target=_CodeName(), **PARSER_OPTIONS))
+    except etree.XMLSyntaxError:
+        raise _garbled(name) from None
+    if seen.doctype_seen:
+        raise _doctype(name)
+    sheet_pr, book_pr = seen.wanted
+    return seen.found[sheet_pr] if sheet_pr in seen.found else seen.found.get(book_pr)
 
 
 _DECL_RE = re.compile(rb"^(\xef\xbb\xbf)?<\?xml[^>]*\?>[ \t\r\n]*")
@@ -151,7 +204,7 @@ class Session:
     def __init__(self, pkg: Package):
         self.pkg = pkg
         self.trees: dict[str, etree._ElementTree] = {}
-        self.raw: dict[str, bytes | None] = {}
+        self.raw: dict[str, bytes | Deflated | None] = {}
         self.types: dict[str, str] = {}          # content type of each part ehxl adds
         self.cell_styles: dict[str, dict[str, str | None]] = {}   # part -> cell -> new s= (flag edits)
         self.structural: set[str] = set()
@@ -166,6 +219,8 @@ class Session:
         """The part parsed (for reading; see :meth:`edit` to change it)."""
         if name not in self.trees:
             data = self.raw.get(name)
+            if isinstance(data, Deflated):
+                data = data.content()
             self.trees[name] = parse_part(data if data is not None else self.pkg.read(name), name)
         return self.trees[name]
 
@@ -182,11 +237,18 @@ class Session:
         self.structural.add(name)
 
     def put(self, name: str, data: bytes, content_type: str) -> None:
+        """A part rendered whole; one of :data:`KEPT_DEFLATED` bytes or more is compared with the file's now and
+        kept deflated (or not at all, when the file has it already), so large sheets are not held whole."""
         self.trees.pop(name, None)
         self.structural.discard(name)
         self.cell_styles.pop(name, None)
-        self.raw[name] = data
         self.types[name] = content_type
+        if len(data) < KEPT_DEFLATED:
+            self.raw[name] = data
+        elif self.pkg.has(name) and self.pkg.holds(name, data):
+            self.raw.pop(name, None)
+        else:
+            self.raw[name] = Deflated.of(data)
 
     def delete(self, name: str) -> None:
         self.trees.pop(name, None)
@@ -195,10 +257,13 @@ class Session:
         self.types.pop(name, None)
         self.raw[name] = None
 
-    def read(self, name: str) -> bytes:
-        """A part's bytes as they stand in this session (a part edited as a tree: as it was read)."""
+    def read(self, name: str, *, keep: bool = True) -> bytes:
+        """A part's bytes as they stand in this session (a part edited as a tree: as it was read); see
+        :meth:`ehxl.package.Package.read` for ``keep``."""
         data = self.raw.get(name)
-        return data if data is not None else self.pkg.read(name)
+        if isinstance(data, Deflated):
+            return data.content()
+        return data if data is not None else self.pkg.read(name, keep=keep)
 
     def taken(self, name: str) -> bool:
         """Is a part of this name there (OPC part names compare case-insensitively)?"""
@@ -258,9 +323,9 @@ class Session:
 
     # -- the result
 
-    def changes(self) -> dict[str, bytes | None]:
-        """What to hand to save_package: only parts whose content really changed."""
-        out: dict[str, bytes | None] = {}
+    def changes(self) -> dict[str, bytes | Deflated | None]:
+        """What to hand to save_package: only parts whose content really changed (a large one deflated)."""
+        out: dict[str, bytes | Deflated | None] = {}
         for name in dict.fromkeys([*self.raw, *self.structural, *self.cell_styles]):
             if name in self.structural or name in self.cell_styles:
                 data = self._serialise(name)
@@ -269,7 +334,7 @@ class Session:
             if data is None:
                 if self.pkg.has(name) and not self.has(name):
                     out[name] = None
-            elif not self.pkg.has(name) or self.pkg.read(name) != data:
+            elif isinstance(data, Deflated) or not self.pkg.has(name) or not self.pkg.holds(name, data):
                 out[name] = data
         types = self._content_types(out)
         if types is not None:

@@ -12,6 +12,7 @@ import datetime as dt
 import decimal
 import fractions
 import functools
+import io
 import math
 import re
 from typing import Callable
@@ -162,18 +163,28 @@ def _header_text(page_header: str) -> str:
     return "&C" + text
 
 
-def _sheet_rows(spec: SheetSpec, xf: Callable[[str, str | None], int], date1904: bool) \
-        -> tuple[list[bytes], list[tuple[str, str, str, str | None]], int, int]:
-    """Each row's ``<row>``, encoded; the links (cell, location or URL, display, other workbook); the last row
-    and column written.
+def _extent(rows: list[list]) -> tuple[int, int]:
+    """The last row and column that hold a cell: the ``<dimension>``, which comes before the rows."""
+    max_row = max_col = 0
+    for r, row in enumerate(rows, start=1):
+        last = len(row)
+        while last and row[last - 1] is None:
+            last -= 1
+        if last:
+            max_row, max_col = r, max(max_col, last)
+    return max_row, max_col
+
+
+def _sheet_rows(spec: SheetSpec, xf: Callable[[str, str | None], int], date1904: bool,
+                write: Callable[[bytes], object]) -> list[tuple[str, str, str, str | None]]:
+    """Each row's ``<row>``, encoded and handed to ``write``; returns the links (cell, location or URL, display,
+    other workbook).
 
     A board sheet can have 100,000 cells, so the work for each is kept small: the
     style's fragment of XML is worked out once, plain text goes in as it is, and
     a whole number or date once per value; anything else is :func:`_cell_tail`'s.
     """
-    rows_xml: list[bytes] = []                   # encoded row by row: a 10,000-row sheet is held once, not thrice
     links: list[tuple[str, str, str, str | None]] = []
-    max_row = max_col = 0
     letters = [column_letter(c) for c in range(1, max((len(row) for row in spec.rows), default=0) + 1)]
     xf = _remembered(xf)
     text_head = _ByStyle(lambda style: f'" s="{xf(style, None)}" t="inlineStr"><is><t>')
@@ -206,16 +217,14 @@ def _sheet_rows(spec: SheetSpec, xf: Callable[[str, str | None], int], date1904:
                     tail = _cell_tail(value, style, xf, date1904)
                 cells.append(f'<c r="{letters[c]}{number}{tail}')
                 tall = tall or (style in WRAPPED and isinstance(value, str))     # rare: let row_lines tell
-            last = c + 1
             if cell.link:
                 links.append((letters[c] + number, cell.link,
                               clean_text(str(value if value is not None else ""), 255), cell.target))
         if cells:
-            max_row, max_col = r, max(max_col, last)
             lines = row_lines(spec, row) if tall else 1
             height = f' ht="{min(409, 15 * lines)}" customHeight="1"' if lines > 1 else ""
-            rows_xml.append(f'<row r="{r}"{height}>{"".join(cells)}</row>'.encode("utf-8"))
-    return rows_xml, links, max_row, max_col
+            write(f'<row r="{r}"{height}>{"".join(cells)}</row>'.encode("utf-8"))
+    return links
 
 
 def render_sheet(spec: SheetSpec, xf: Callable[[str, str | None], int], *, date1904: bool = False,
@@ -228,7 +237,7 @@ def render_sheet(spec: SheetSpec, xf: Callable[[str, str | None], int], *, date1
     ``code_name`` the sheet's VBA name, both kept when a sheet is refreshed.
     """
     link_rids = link_rids or {}
-    rows_xml, links, max_row, max_col = _sheet_rows(spec, xf, date1904)
+    max_row, max_col = _extent(spec.rows)
     out = [f'<worksheet xmlns="{MAIN_NS}" xmlns:r="{R_NS}">']
     sheet_pr = ""
     if spec.tab_colour:
@@ -250,8 +259,15 @@ def render_sheet(spec: SheetSpec, xf: Callable[[str, str | None], int], *, date1
         cols = "".join(f'<col min="{c}" max="{c}" width="{number_text(min(255.0, max(0.0, float(w))))}" '
                        f'customWidth="1"/>' for c, w in sorted(spec.widths.items()))
         out.append(f"<cols>{cols}</cols>")
-    head = "".join(out).encode("utf-8")
-    out = ["<sheetData/>"] if not rows_xml else []
+    part = io.BytesIO()               # the rows written into one buffer, which becomes the part without a copy
+    part.write(DECLARATION)
+    part.write("".join(out).encode("utf-8"))
+    links: list[tuple[str, str, str, str | None]] = []
+    if max_row:
+        part.write(b"<sheetData>")
+        links = _sheet_rows(spec, xf, date1904, part.write)
+        part.write(b"</sheetData>")
+    out = [] if max_row else ["<sheetData/>"]
     if spec.autofilter:
         out.append(f'<autoFilter ref="{escape_xml(spec.autofilter.replace("$", ""))}"/>')
     if links:
@@ -277,7 +293,5 @@ def render_sheet(spec: SheetSpec, xf: Callable[[str, str | None], int], *, date1
     if legacy_rid:
         out.append(f'<legacyDrawing r:id="{legacy_rid}"/>')
     out.append("</worksheet>")
-    tail = "".join(out).encode("utf-8")
-    if not rows_xml:
-        return DECLARATION + head + tail
-    return b"".join([DECLARATION, head, b"<sheetData>", *rows_xml, b"</sheetData>", tail])
+    part.write("".join(out).encode("utf-8"))
+    return part.getvalue()

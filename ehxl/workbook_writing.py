@@ -85,9 +85,9 @@ from .chart_rendering import render_chart, render_drawing
 from .errors import WorkbookRefused
 from .flags import OverdueFlags
 from .macros_install import button_drawing, button_sheets, install_macros, vba_project
-from .package import Package, SaveReport, save_package
+from .package import Deflated, Package, SaveReport, save_package
 from .parts import (CT_CHART, CT_DRAWING, CT_RELS, CT_WORKSHEET, RT_CHART, RT_DRAWING, RT_HYPERLINK, RT_VML, Session,
-                    relative_target, rels_name, rels_xml, require_writable)
+                    part_code_name, relative_target, rels_name, rels_xml, require_writable)
 from .records import OWNED_STATE_SHEET, Records
 from .report import SheetSpec
 from .sheet_rendering import render_sheet, url_links
@@ -179,7 +179,10 @@ class WorkbookWriter:
         """What an ehxl sheet keeps when it is rendered anew: its VBA name and ehxl's buttons on it."""
         if not self._s.has(part):
             return _Kept(None, None)
-        return _Kept(sheet_code_name(self._s.tree(part).getroot()), button_drawing(self._s, part))
+        tree = self._s.trees.get(part)
+        code = sheet_code_name(tree.getroot()) if tree is not None else \
+            part_code_name(self._s.read(part, keep=False), part)
+        return _Kept(code, button_drawing(self._s, part))
 
     def _write_sheet(self, sheet: Sheet, spec: SheetSpec, keep: _Kept | None = None) -> None:
         """Render ``spec`` into the sheet's part, with its charts' parts and its relationships."""
@@ -251,6 +254,9 @@ class WorkbookWriter:
 
     def changes(self) -> dict[str, bytes | None]:
         """The parts a save would write (new bytes) or delete (None): for inspection and tests."""
+        return {name: data.content() if isinstance(data, Deflated) else data for name, data in self._changes().items()}
+
+    def _changes(self) -> dict[str, bytes | Deflated | None]:
         if self.pkg.strict:
             return {}
         self._records.write()
@@ -258,7 +264,7 @@ class WorkbookWriter:
 
     def save(self, target: str | Path | None = None, *, backup: bool = True) -> SaveReport:
         """Write the workbook (in place, or to ``target``) with ehxl's changes; every other part as it was."""
-        changes = self.changes()
+        changes = self._changes()
         if changes:
             require_writable(self.pkg)
         elif target is None or Path(target).resolve() == Path(self.pkg.path).resolve():

@@ -838,3 +838,62 @@ def test_writing_to_another_file_leaves_the_original_alone_and_makes_no_backup(t
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "plan.xlsx"]
     assert sorted(p.name for p in out_dir.iterdir()) == ["plan.xlsx"]
     assert Package.open(out_dir / "plan.xlsx").read("docProps/ehxl.xml") == b"<ehxl/>"
+
+
+@pytest.mark.parametrize("limit", [-1, 0, 1, 2**20 - 1, 2**20, 2**20 + 1, 3 * 2**20 + 7, 10 * 2**20])
+def test_a_part_read_a_megabyte_at_a_time_is_what_one_read_gives(limit):
+    data = random.Random(3).randbytes(3 * 2**20 + 7)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("part.bin", data)
+    z = zipfile.ZipFile(buf)
+    with z.open("part.bin") as one, z.open("part.bin") as chunked:
+        assert package._read_up_to(chunked, limit) == one.read(limit)
+
+
+def test_holds_compares_a_part_with_new_bytes_as_read_would(tmp_path):
+    rng = random.Random(5)
+    sheet = b"<worksheet>" + b"".join(b'<row r="%d"/>' % rng.randrange(10**9) for _ in range(200_000)) + \
+        b"</worksheet>"
+    path = rezip(make_plan(tmp_path / "plan.xlsx"), tmp_path / "big.xlsx", {"xl/worksheets/sheet9.xml": sheet})
+    pkg = Package.open(path)
+    name = "xl/worksheets/sheet9.xml"
+    assert pkg.holds(name, sheet)
+    assert not pkg.holds(name, sheet[:-1])
+    assert not pkg.holds(name, sheet + b" ")
+    assert not pkg.holds(name, sheet[:2**20] + b"x" + sheet[2**20 + 1:])
+    assert not pkg.holds(name, b"")
+    assert pkg.read(name) == sheet and pkg.holds(name, sheet) and not pkg.holds(name, b"x")
+    with pytest.raises(WorkbookRefused) as err:
+        Package.open(path, limits=Limits(max_part_bytes=2**20)).holds(name, sheet)
+    assert "far larger" in str(err.value) or "would expand" in str(err.value)
+
+
+def test_holds_refuses_a_part_damaged_deep_inside_as_read_does(tmp_path):
+    path = _damage_deep_inside(tmp_path / "kpis.xlsx")
+    with pytest.raises(WorkbookRefused) as read:
+        Package.open(path).read("xl/worksheets/sheet1.xml")
+    with pytest.raises(WorkbookRefused) as held:
+        Package.open(path).holds("xl/worksheets/sheet1.xml", b"")
+    assert str(held.value) == str(read.value)
+
+
+@pytest.mark.parametrize("external_attr", [0, 0o644 << 16])
+def test_a_part_deflated_beforehand_is_written_as_writestr_writes_it(tmp_path, external_attr):
+    content = b"<worksheet>" + b"".join(b'<row r="%d"/>' % n for n in range(100_000)) + b"</worksheet>"
+
+    def written(data) -> bytes:
+        path = tmp_path / "out.zip"
+        with zipfile.ZipFile(path, "w", allowZip64=True) as out:
+            out.writestr("first.xml", b"<a/>")
+            info = zipfile.ZipInfo("xl/worksheets/sheet1.xml", date_time=(2026, 12, 7, 15, 0, 0))
+            info.compress_type, info.external_attr = zipfile.ZIP_DEFLATED, external_attr
+            package._write_part(out, info, data)
+            out.writestr("last.xml", b"<b/>")
+        return path.read_bytes()
+
+    deflated = package.Deflated.of(content)
+    assert deflated.content() == content
+    assert written(deflated) == written(content)
+    with zipfile.ZipFile(io.BytesIO(written(deflated))) as z:
+        assert z.read("xl/worksheets/sheet1.xml") == content and z.testzip() is None

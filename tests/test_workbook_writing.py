@@ -733,3 +733,59 @@ def test_libreoffice_opens_samples_after_ehxl_wrote(name: str, tmp_path: Path):
     run(path, board_spec(f"'{sheet}'!{cells[0]}"), sheet, cells)
     rows = libreoffice_csv(path, tmp_path, "Summary")
     assert rows[3][:2] == ["A1", "=1+1"]
+
+
+@pytest.mark.parametrize("xml", [
+    b'<worksheet xmlns="%s"><sheetPr codeName="Sheet7"/><sheetData/></worksheet>' % M.encode(),
+    b'<?xml version="1.0"?><x:worksheet xmlns:x="%s"><!-- c --><x:dimension ref="A1"/>'
+    b'<x:sheetPr codeName="Board"><x:sheetPr codeName="Inner"/></x:sheetPr></x:worksheet>' % M.encode(),
+    b'<worksheet xmlns="%s"><sheetPr/><sheetPr codeName="Second"/></worksheet>' % M.encode(),
+    b'<workbook xmlns="%s"><workbookPr codeName="ThisWorkbook"/></workbook>' % M.encode(),
+    b'<worksheet xmlns="%s"><sheetData><row><c><sheetPr codeName="Deep"/></c></row></sheetData></worksheet>'
+    % M.encode(),
+    b'<worksheet><sheetPr codeName="NoNamespace"/></worksheet>',
+])
+def test_part_code_name_finds_what_the_parsed_tree_gives(xml):
+    """A replaced ehxl sheet's code name is read without building its tree, and it is the tree's answer."""
+    from ehxl.parts import parse_part, part_code_name
+    from ehxl.workbook_part import sheet_code_name
+
+    assert part_code_name(xml, "xl/worksheets/sheet1.xml") == \
+        sheet_code_name(parse_part(xml, "xl/worksheets/sheet1.xml").getroot())
+
+
+@pytest.mark.parametrize("xml", [b'<worksheet><sheetPr codeName="A"></worksheet>',
+                                 b'<!DOCTYPE worksheet><worksheet><sheetPr codeName="A"/></worksheet>'])
+def test_part_code_name_refuses_what_parse_part_refuses(xml):
+    from ehxl.parts import parse_part, part_code_name
+
+    with pytest.raises(WorkbookRefused) as parsed:
+        parse_part(xml, "xl/worksheets/sheet2.xml")
+    with pytest.raises(WorkbookRefused) as scanned:
+        part_code_name(xml, "xl/worksheets/sheet2.xml")
+    assert str(scanned.value) == str(parsed.value)
+
+
+def test_a_large_board_sheet_kept_deflated_until_the_save_is_saved_whole_and_left_alone_when_unchanged(plan):
+    """A rendered part of a megabyte or more waits for the save deflated: the file holds what was rendered,
+    ``changes()`` shows it whole, and an identical run, or a changed one, behaves as for a small sheet."""
+    from ehxl.parts import KEPT_DEFLATED
+
+    def spec(word: str) -> SheetSpec:
+        return SheetSpec("Overdue", [[Cell(f"{word} {n}"), Cell(n), Cell("x" * 40)] for n in range(20_000)])
+
+    writer = WorkbookWriter(Package.open(plan))
+    writer.put_sheet(spec("Action"))
+    pending = writer.changes()
+    big = [name for name, data in pending.items() if data is not None and len(data) >= KEPT_DEFLATED]
+    assert len(big) == 1
+    writer.save(backup=False)
+    saved = parts(plan)
+    assert saved[big[0]] == pending[big[0]]
+    assert b"<c r=\"A20000\"" in saved[big[0]] and saved[big[0]].endswith(b"</worksheet>")
+
+    assert run(plan, spec("Action"))[1].changed == []
+    assert parts(plan) == saved, "a second identical run changes no part at all"
+    report = run(plan, spec("Task"))[1]
+    assert report.changed == [big[0]]
+    assert b"Task 19999" in parts(plan)[big[0]]
