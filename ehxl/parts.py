@@ -85,42 +85,68 @@ def _doctype(name: str) -> WorkbookRefused:
 
 class _CodeName:
     """A parser target that keeps only what :func:`ehxl.workbook_part.sheet_code_name` reads: the ``codeName`` of
-    the root's first ``sheetPr`` child (else its first ``workbookPr``), and whether there was a DOCTYPE."""
+    the root's first ``sheetPr`` child (else its first ``workbookPr``).  It stops the parse at the root's
+    ``sheetData``, which Excel and ehxl write after them, so a 20,000-row sheet's cells are not walked in Python."""
 
     def __init__(self) -> None:
         self.depth = 0
         self.wanted: tuple[str, str] = ("", "")
         self.found: dict[str, str | None] = {}
-        self.doctype_seen = False
+        self.stop = ""
 
     def start(self, tag: str, attrib) -> None:
         if self.depth == 0:
             ns = tag[1:tag.index("}")] if tag.startswith("{") else None
             self.wanted = (qname(ns, "sheetPr"), qname(ns, "workbookPr"))
+            self.stop = qname(ns, "sheetData")
         elif self.depth == 1 and tag in self.wanted and tag not in self.found:
             self.found[tag] = attrib.get("codeName")
+        elif self.depth == 1 and tag == self.stop:
+            raise _SheetData
         self.depth += 1
 
     def end(self, tag: str) -> None:
         self.depth -= 1
 
-    def doctype(self, *_) -> None:
-        self.doctype_seen = True
-
     def close(self) -> "_CodeName":
+        return self
+
+
+class _SheetData(Exception):
+    """Raised by :class:`_CodeName`: the cells begin, and nothing it looks for comes after them."""
+
+
+class _Doctype:
+    """A parser target that notes a DOCTYPE and keeps nothing else: with no start or end method, lxml checks
+    the rest of the part without calling into Python for each element."""
+
+    def __init__(self) -> None:
+        self.seen = False
+
+    def doctype(self, *_) -> None:
+        self.seen = True
+
+    def close(self) -> "_Doctype":
         return self
 
 
 def part_code_name(data: bytes, name: str) -> str | None:
     """A sheet part's VBA code name, as ``sheet_code_name`` finds it in the part parsed by :func:`parse_part`
     (and refused as that refuses), but with no tree built: an ehxl sheet of 20,000 rows, about to be rendered
-    anew, would take some 90 MiB as a tree only to be asked this."""
+    anew, would take some 90 MiB as a tree only to be asked this.  The whole part is checked first, then read
+    up to its cells for the name (a ``sheetPr`` after the cells, which neither Excel nor ehxl writes, is not
+    looked for)."""
     try:
-        seen = etree.fromstring(data, etree.XMLParser(target=_CodeName(), **PARSER_OPTIONS))
+        doctype = etree.fromstring(data, etree.XMLParser(target=_Doctype(), **PARSER_OPTIONS))
     except etree.XMLSyntaxError:
         raise _garbled(name) from None
-    if seen.doctype_seen:
+    if doctype.seen:
         raise _doctype(name)
+    seen = _CodeName()
+    try:
+        etree.fromstring(data, etree.XMLParser(target=seen, **PARSER_OPTIONS))
+    except _SheetData:
+        pass
     sheet_pr, book_pr = seen.wanted
     return seen.found[sheet_pr] if sheet_pr in seen.found else seen.found.get(book_pr)
 

@@ -754,6 +754,21 @@ def test_part_code_name_finds_what_the_parsed_tree_gives(xml):
         sheet_code_name(parse_part(xml, "xl/worksheets/sheet1.xml").getroot())
 
 
+def test_part_code_name_reads_up_to_the_cells_but_checks_the_whole_part():
+    """The name is looked for before the cells only (where Excel and ehxl write it), yet a part garbled after
+    its 20,000th row is refused all the same."""
+    from ehxl.parts import part_code_name
+
+    rows = b'<row r="1"><c r="A1"><v>1</v></c></row>' * 20_000
+    whole = b'<worksheet xmlns="%s"><sheetPr codeName="Board"/><sheetData>%s</sheetData></worksheet>' % (
+        M.encode(), rows)
+    assert part_code_name(whole, "xl/worksheets/sheet3.xml") == "Board"
+    with pytest.raises(WorkbookRefused, match="garbled"):
+        part_code_name(whole[:-12], "xl/worksheets/sheet3.xml")
+    late = b'<worksheet xmlns="%s"><sheetData/><sheetPr codeName="Late"/></worksheet>' % M.encode()
+    assert part_code_name(late, "xl/worksheets/sheet3.xml") is None
+
+
 @pytest.mark.parametrize("xml", [b'<worksheet><sheetPr codeName="A"></worksheet>',
                                  b'<!DOCTYPE worksheet><worksheet><sheetPr codeName="A"/></worksheet>'])
 def test_part_code_name_refuses_what_parse_part_refuses(xml):
