@@ -90,7 +90,6 @@ _THEME_RE = re.compile(r"^\s*(?:\d{1,3}\s*\.\s*(?![\d])|theme\b|priority\s*\d*\s
 _THEME_LABEL_RE = re.compile(r"^\s*(?:\d{1,2}\s*\.\s*)?(?:theme|priority|section)?\s*\d*\s*[:.\-–]?\s*", re.I)
 _PCT_RE = re.compile(r"(\d{1,3}(?:\.\d+)?)\s*%")
 _TAG_RE = re.compile(r"<\s*(/?)\s*([a-zA-Z0-9]+)[^>]*>")
-_NEEDS_CLEANING = re.compile(r"[<\r\n\t\u00a0]|  ")
 _BLOCK_TAGS = {"p", "div", "br", "li", "ul", "ol", "tr", "h1", "h2", "h3", "h4"}
 
 
@@ -214,10 +213,15 @@ def clean_text(value: str) -> str:
     cached, because a workbook can point thousands of cells at one long shared
     string: its hash is computed once and the work is done once.
     """
-    if len(value) < _SHORT and "<" not in value and "\n" not in value and "\r" not in value \
-            and "\t" not in value and "\u00a0" not in value and "  " not in value:
-        return value.strip()          # _NEEDS_CLEANING spelt out: five times faster than searching with it
+    if len(value) < _SHORT and not _needs_cleaning(value):
+        return value.strip()
     return _clean_text(value)
+
+
+def _needs_cleaning(value: str) -> bool:
+    """Whether a text holds more than stripping tidies: a tag, a line break, a tab, a non-breaking or a double
+    space (six ``in`` tests: five times faster than one regular-expression search for them)."""
+    return "<" in value or "\n" in value or "\r" in value or "\t" in value or "\u00a0" in value or "  " in value
 
 
 _SHORT = 200
@@ -225,7 +229,7 @@ _SHORT = 200
 
 @lru_cache(maxsize=65536)
 def _clean_text(value: str) -> str:
-    if not _NEEDS_CLEANING.search(value):
+    if not _needs_cleaning(value):
         return value.strip()
     text = value
     if "<" in text and ">" in text:
@@ -805,10 +809,12 @@ def _check_owner(act: Action, register: OwnerRegister | None, owners: _Memo) -> 
                                    f"name the person or team responsible.")
     if register is None:
         return []
-    cell = act.cell("owner")
-    place = where(act.sheet, cell)
     found, unknown = owners[act.owner_text]
     act.owners = list(found) + [person_part(u) for u in unknown]
+    if not unknown:
+        return []
+    cell = act.cell("owner")
+    place = where(act.sheet, cell)
     return [warning("owner-unknown", act.sheet, cell, act.row,
                     f"{place}: \"{u}\" is not in the owner register; add them to the Owners sheet "
                     f"or correct the name or initials.") for u in unknown]
