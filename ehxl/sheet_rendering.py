@@ -27,12 +27,16 @@ MAX_TEXT = 32_767
 #: Excel refuses a header or footer longer than this.
 MAX_HEADER = 255
 
-_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+#: Characters XML cannot hold, and the escaped character Excel would read in a literal "_x0041_".
+_ILLEGAL = "\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff"
+_ESCAPE = r"_x[0-9A-Fa-f]{4}_"
+_ILLEGAL_XML = re.compile(f"[{_ILLEGAL}]")
 _EXCEL_ESCAPE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
-_NEEDS_CLEANING = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]|_x[0-9A-Fa-f]{4}_")
-_NEEDS_ESCAPING = re.compile('[&<>"\r]')
+_NEEDS_CLEANING = re.compile(f"[{_ILLEGAL}]|{_ESCAPE}")
+_TO_ESCAPE = '&<>"\r'
+_NEEDS_ESCAPING = re.compile(f"[{_TO_ESCAPE}]")
 #: Text that cannot go into a cell as it is: to be cleaned (:func:`clean_text`) or escaped.
-_NOT_PLAIN = re.compile('[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff&<>"\r]|_x[0-9A-Fa-f]{4}_')
+_NOT_PLAIN = re.compile(f"[{_ILLEGAL}{_TO_ESCAPE}]|{_ESCAPE}")
 
 
 def clean_text(text: str, limit: int = MAX_TEXT) -> str:
