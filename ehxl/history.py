@@ -236,12 +236,11 @@ def _action_values(run_id: int, a: dict, owners_json: dict[tuple[str, ...], str]
     """One action's row of the ``actions`` table; ``owners_json`` remembers each list of owners as JSON (a plan
     of 20,000 actions has a few hundred)."""
     try:
-        (team, file, sheet, row, ref, theme, action, owners, deadline, deadline_kind, status, complete, overdue,
-         update, cell, status_cell, update_cell, link) = _action_items(a)
-    except KeyError:                    # a row without some of the optional fields: each found as it can be
-        (team, file, sheet, row, ref, theme, action, owners, deadline, deadline_kind, status, complete, overdue,
-         update, cell, status_cell, update_cell, link) = (a.get(k) for k in _ACTION_KEYS)
-        owners, update, complete, overdue = a["owners"], a["update"], a["complete"], a["overdue"]
+        items = _action_items(a)
+    except KeyError:                    # a row without some of the optional fields: those are blank
+        items = _action_items({**_OPTIONAL_BLANK, **a})
+    (team, file, sheet, row, ref, theme, action, owners, deadline, deadline_kind, status, complete, overdue,
+     update, cell, status_cell, update_cell, link) = items
     key = tuple(owners) if type(owners) is list else None
     as_json = owners_json.get(key) if key is not None else None
     if as_json is None:
@@ -258,6 +257,9 @@ _LOADED_KEYS = tuple(c for c in _ACTION_COLUMNS if c != "update_text") + ("updat
 #: The key of each of :data:`_ACTION_COLUMNS` in a snapshot's action row.
 _ACTION_KEYS = tuple("update" if c == "update_text" else c for c in _ACTION_COLUMNS)
 _action_items = operator.itemgetter(*_ACTION_KEYS)
+#: The keys a snapshot's action row may lack (blank in the table); the owners, update, complete and overdue it
+#: must have.
+_OPTIONAL_BLANK = dict.fromkeys(k for k in _ACTION_KEYS if k not in ("owners", "update", "complete", "overdue"))
 #: ``json.dumps(owners, ensure_ascii=False)`` without making an encoder for each list.
 _owners_json = json.JSONEncoder(ensure_ascii=False).encode
 
