@@ -117,8 +117,9 @@ def city_rollup(rollups: list[dict]) -> dict | None:
     owners: dict[str, dict] = {}
     for r in rollups:
         for t in r["by_theme"]:
-            g = themes.setdefault(t["theme"], {"theme": t["theme"], "total": 0,
-                                               "by_status": dict.fromkeys(STATUS_KEYS, 0), "complete": 0, "overdue": 0})
+            g = themes.get(t["theme"])
+            if g is None:
+                g = themes[t["theme"]] = summary.theme_counts(t["theme"])
             for k in ("total", "complete", "overdue"):
                 g[k] += t[k]
             for k in STATUS_KEYS:
@@ -138,7 +139,7 @@ def city_rollup(rollups: list[dict]) -> dict | None:
         "overdue": sum(r["overdue"] for r in rollups),
         "due_soon": sum(r["due_soon"] for r in rollups),
         "by_theme": list(themes.values()),
-        "by_owner": sorted(owners.values(), key=lambda o: (-o["overdue"], -o["total"], o["owner"].lower())),
+        "by_owner": sorted(owners.values(), key=summary.owner_order),
     }
 
 

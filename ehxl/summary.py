@@ -35,8 +35,7 @@ def rollup(actions: Sequence[Action], late: Sequence[Action], soon: Sequence[Act
         complete += bool(done)
         theme = themes.get(act.theme)
         if theme is None:
-            theme = themes[act.theme] = {"theme": act.theme, "total": 0, "by_status": dict.fromkeys(STATUS_KEYS, 0),
-                                         "complete": 0, "overdue": 0}
+            theme = themes[act.theme] = theme_counts(act.theme)
         theme["total"] += 1
         theme["by_status"][status] += 1
         theme["complete"] += bool(done)
@@ -57,8 +56,18 @@ def rollup(actions: Sequence[Action], late: Sequence[Action], soon: Sequence[Act
         "by_theme": list(themes.values()),
         "by_owner": sorted(({"owner": name, "total": total, "overdue": overdue}
                             for name, (total, overdue) in owners.items()),
-                           key=lambda o: (-o["overdue"], -o["total"], o["owner"].lower())),
+                           key=owner_order),
     }
+
+
+def theme_counts(theme: str | None) -> dict:
+    """A theme's line of the ``by_theme`` table, every count at nought."""
+    return {"theme": theme, "total": 0, "by_status": dict.fromkeys(STATUS_KEYS, 0), "complete": 0, "overdue": 0}
+
+
+def owner_order(row: dict) -> tuple:
+    """The ``by_owner`` table's order: most overdue first, then most actions, then by name."""
+    return -row["overdue"], -row["total"], row["owner"].lower()
 
 
 def action_row(act: Action, as_of: date, *, late: bool) -> dict:
