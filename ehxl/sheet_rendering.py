@@ -9,12 +9,11 @@ own date system.  Styles come in as cellXfs indexes from ``xf`` (see
 from __future__ import annotations
 
 import datetime as dt
-import decimal
-import fractions
 import functools
 import io
 import math
 import re
+import sys
 from typing import Callable
 from urllib.parse import quote
 
@@ -98,13 +97,19 @@ def _file_target(path: str) -> str:
     return quote(path, safe="/()'!,;=&~-._:")
 
 
+def _exact_number_types() -> tuple[type, ...]:
+    """Decimal and Fraction, written as floats: only those already imported, as a value of either needs its module."""
+    return tuple(getattr(sys.modules[m], name) for m, name in (("decimal", "Decimal"), ("fractions", "Fraction"))
+                 if m in sys.modules)
+
+
 def _cell_tail(value: object, style: str, xf: Callable[[str, str | None], int], date1904: bool) -> str:
     """A ``<c>`` after its reference (``" s="3"><v>7</v></c>``): the same for every cell of that value and style."""
     if type(value) is str:
         return _text_tail(clean_text(value), style, xf)
     if isinstance(value, bool):
         return f'" s="{xf(style, None)}" t="b"><v>{int(value)}</v></c>'
-    if isinstance(value, (decimal.Decimal, fractions.Fraction)):
+    if isinstance(value, _exact_number_types()):
         value = float(value)
     if isinstance(value, (int, float)):
         if isinstance(value, float) and not math.isfinite(value):

@@ -81,10 +81,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from .chart_rendering import render_chart, render_drawing
 from .errors import WorkbookRefused
 from .flags import OverdueFlags
-from .macros_install import button_drawing, button_sheets, install_macros, vba_project
 from .package import Deflated, Package, SaveReport, save_package
 from .parts import (CT_CHART, CT_DRAWING, CT_RELS, CT_WORKSHEET, RT_CHART, RT_DRAWING, RT_HYPERLINK, RT_VML, Session,
                     part_code_name, relative_target, rels_name, rels_xml, require_writable)
@@ -182,6 +180,8 @@ class WorkbookWriter:
         tree = self._s.trees.get(part)
         code = sheet_code_name(tree.getroot()) if tree is not None else \
             part_code_name(self._s.read(part, keep=False), part)
+        from .macros_install import button_drawing
+
         return _Kept(code, button_drawing(self._s, part))
 
     def _write_sheet(self, sheet: Sheet, spec: SheetSpec, keep: _Kept | None = None) -> None:
@@ -214,6 +214,8 @@ class WorkbookWriter:
         """A chart part for each of ``spec``'s charts and the drawing placing them; returns the drawing part."""
         folder = posixpath.dirname(self._book.part)
         drawing = self._s.free_name(posixpath.join(folder, "drawings", "drawing{}.xml"))
+        from .chart_rendering import render_chart, render_drawing
+
         chart_rels = []
         for n, chart in enumerate(spec.charts, start=1):
             chart_part = self._s.free_name(posixpath.join(folder, "charts", "chart{}.xml"))
@@ -237,10 +239,14 @@ class WorkbookWriter:
 
     def vba_project(self) -> bytes | None:
         """The workbook's VBA project (``xl/vbaProject.bin``), if it has one."""
+        from .macros_install import vba_project
+
         return vba_project(self._book)
 
     def button_sheets(self) -> list[str]:
         """Sheets that hold ehxl's buttons."""
+        from .macros_install import button_sheets
+
         return button_sheets(self._book)
 
     def install_macros(self, modules: list, sheet: str) -> list[str]:
@@ -248,6 +254,8 @@ class WorkbookWriter:
 
         Returns the button captions placed; see :func:`ehxl.macros_install.install_macros`.
         """
+        from .macros_install import install_macros
+
         return install_macros(self._book, modules, sheet)
 
     # -- saving
