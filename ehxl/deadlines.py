@@ -138,6 +138,8 @@ _ATTACH_AFTER = re.compile(r"^[\s:,.–—-]*(?:(?:in|on|by|during)\s+)?$", re.I
 _ATTACH_BEFORE = re.compile(r"^[\s:,.–—-]*$")
 _TAG = re.compile(r"<!--.*?-->|</?([a-zA-Z][a-zA-Z0-9]*)\b[^<>]*>", re.DOTALL)
 _BLOCK_TAGS = {"p", "div", "br", "li", "ul", "ol", "tr", "td", "th", "table", "h1", "h2", "h3", "h4", "h5", "h6"}
+#: Where html.unescape could change a text: "&" then what may begin an entity ("SW & CS" has none).
+_ENTITY = re.compile(r"&[^\t\n\f <&;]")
 _SEGMENT = re.compile(r"[\n\r•;]+")
 _SEASON = re.compile(r"\b(spring|summer|autumn|winter)\b(?:\s+term)?\s*(\d{4}|\d{2})\b", re.IGNORECASE)
 _YEAR_ONLY = re.compile(r"\b(?:19|20)\d{2}\b")
@@ -221,7 +223,7 @@ def _clean(value: str) -> tuple[str, _Cell]:
     """The text with tags and entities gone and whitespace normalised, and the same split into parts."""
     if "<" in value:
         value = _TAG.sub(lambda m: "\n" if (m.group(1) or "").lower() in _BLOCK_TAGS else " ", value)
-    if "&" in value:                  # html (and its table of entities) only loads for a text that has one
+    if "&" in value and _ENTITY.search(value):     # html and its table of entities load only for an entity
         import html
 
         value = html.unescape(value)

@@ -44,6 +44,8 @@ _BREAK_TAGS = re.compile(r"<\s*(?:br|/?p|/?li|/?ul|/?ol|/?div)\b[^>]*>", re.IGNO
 _ANY_TAG = re.compile(r"<[^<>]+>")
 _OPEN, _CLOSE = "([{", ")]}"
 _ABBREVIATIONS = {"mr", "mrs", "ms", "dr", "st", "rev", "cllr", "prof", "inc", "no"}
+#: Where html.unescape could change a text: "&" then what may begin an entity ("SW & CS" has none).
+_ENTITY = re.compile(r"&[^\t\n\f <&;]")
 _PLACEHOLDER_SLASH = re.compile(r"\b(n)/(a)\b", re.IGNORECASE)
 
 
@@ -51,7 +53,7 @@ def _plain(text: str) -> str:
     """Cell text with HTML fragments turned into line breaks and plain characters."""
     text = _BREAK_TAGS.sub("\n", text)
     text = _ANY_TAG.sub(" ", text)
-    if "&" not in text:                  # html and its table of entities load only for text with an entity
+    if "&" not in text or not _ENTITY.search(text):    # html and its table of entities load only for an entity
         return text
     from html import unescape
 

@@ -319,3 +319,19 @@ def test_resolve_with_register(register, cell, found, unknown):
 def test_the_not_an_owner_sentence(register):
     assert looks_like_owner(NOT_AN_OWNER) is False
     assert resolve(NOT_AN_OWNER, register) == ([], [NOT_AN_OWNER.rstrip(".")])
+
+
+def test_entities_are_read_wherever_html_would_read_them_and_nowhere_else():
+    """The check that spares loading html ("SW & CS" has no entity) agrees with html.unescape itself."""
+    import html
+    import random
+
+    from ehxl import deadlines, owners
+
+    rng = random.Random(5)
+    for _ in range(20_000):
+        text = "".join(rng.choice("&#;amp x1\tAB<") for _ in range(rng.randint(0, 9)))
+        for pattern in (owners._ENTITY, deadlines._ENTITY):
+            assert (pattern.search(text) is not None) or html.unescape(text) == text, text
+    assert owners._plain("SW &amp CS") == owners._plain("SW &amp; CS") == "SW & CS"
+    assert owners._plain("SW & CS") == "SW & CS"
