@@ -319,12 +319,12 @@ def overdue_sheet(pack: Pack, *, source: str) -> SheetSpec:
 
 
 def _action_cells(team: Team, act: Action, days: int) -> list[Cell]:
-    target, place = file_link(team.source, act.sheet, act.cell("deadline"))
+    cell = act.cell("deadline")
+    target, place = file_link(team.source, act.sheet, cell)
     return [Cell(team.name, "wrap"), Cell(act.ref, "text"), Cell(act.action, "wrap"),
             Cell(", ".join(owner_names(act)) or "(none)", "wrap"), Cell(act.due, "date"), Cell(days, "int"),
             Cell(act.status.capitalize() if act.status else "", RAG_STYLE.get(act.status or "", "text")),
-            Cell(team.source.link, "wrap"),
-            Cell(f"{act.sheet}!{act.cell('deadline')}", "link", place, target=target)]
+            Cell(team.source.link, "wrap"), Cell(f"{act.sheet}!{cell}", "link", place, target=target)]
 
 
 def validation_sheet(pack: Pack, *, source: str) -> SheetSpec:
