@@ -246,7 +246,7 @@ def rollup_pack(paths: Sequence[str | Path], out: str | Path, *, backup: bool = 
     if out.suffix.lower() not in (".xlsx", ".xlsm"):
         raise EhxlError("is not a workbook name; give -o a name ending .xlsx, such as board-pack.xlsx.", path=out)
     history, since = kw.pop("history", None), kw.pop("since", None)
-    return _write_pack(read_pack(paths, out=out, **kw), out, backup=backup, history=history, since=since,
+    return _write_pack(_read_pack(paths, out=out, prepare=True, **kw), out, backup=backup, history=history, since=since,
                        read_kw={k: v for k, v in kw.items() if k != "progress"})
 
 
@@ -255,6 +255,16 @@ def read_pack(paths: Sequence[str | Path], *, out: str | Path | None = None, as_
               kinds: Mapping[str, str] | None = None,
               progress: Callable[[int, int, Source], None] | None = None) -> "pack_mod.Pack":
     """Every team's workbook read and combined, nothing written: what validate and overdue show for many files."""
+    return _read_pack(paths, out=out, as_of=as_of, within=within, owners=owners, kinds=kinds, progress=progress)
+
+
+def _read_pack(paths: Sequence[str | Path], *, out: str | Path | None = None, as_of: date | None = None,
+               within: int | None = None, owners: str | Path | None = None,
+               kinds: Mapping[str, str] | None = None,
+               progress: Callable[[int, int, Source], None] | None = None,
+               prepare: bool = False) -> "pack_mod.Pack":
+    """:func:`read_pack`; with ``prepare``, each team's rows of the pack's sheets are worked out as its file is
+    read in a pool (for a pack to be written: validate and overdue never need them)."""
     from . import pack as pack_mod
     from .sources import find_workbooks
 
@@ -265,8 +275,9 @@ def read_pack(paths: Sequence[str | Path], *, out: str | Path | None = None, as_
                         path=Path(paths[0]) if len(paths) == 1 else None)
     sources = _describe_all(files, out)
     options = {"as_of": as_of, "within": within, "kinds": kinds}
-    teams = [team for src, outcome in _analyse_all(sources, owners, options, progress)
-             if (team := _team(src, outcome)) is not None]
+    early: dict[int, tuple[team_reading.Outcome, pack_mod.Team | None]] | None = {} if prepare else None
+    teams = [team for src, outcome in _analyse_all(sources, owners, options, progress, early)
+             if (team := _made(early, src, outcome)) is not None]
     if not teams:
         raise EhxlError("none of the workbooks could be read, so there is nothing to report on: "
                         + "; ".join(f"{s.file}: {s.message}" for s in sources if s.message))
@@ -294,15 +305,16 @@ def _describe_all(files: list[Path], out: Path) -> list[Source]:
     return sources
 
 
-def _analyse_all(sources: list[Source], owners: str | Path | None, options: dict,
-                 progress) -> list[tuple[Source, team_reading.Outcome]]:
-    """What became of each file to read, in sources order: read in a pool when there are enough to pay for it."""
+def _analyse_all(sources: list[Source], owners: str | Path | None, options: dict, progress,
+                 early: dict | None) -> list[tuple[Source, team_reading.Outcome]]:
+    """What became of each file to read, in sources order: read in a pool when there are enough to pay for it
+    (each team then made and prepared into ``early``, if given, as its file is done: see :func:`_analyse_in_pool`)."""
     from . import team_reading
 
     todo = [src for src in sources if src.status == "read"]
     if team_reading.pays(len(todo)):
         try:
-            return _analyse_in_pool(sources, todo, owners, options, progress)
+            return _analyse_in_pool(sources, todo, owners, options, progress, early)
         except team_reading.PoolUnavailable:
             pass
     read = _read_all(sources, progress)
@@ -311,8 +323,14 @@ def _analyse_all(sources: list[Source], owners: str | Path | None, options: dict
 
 
 def _analyse_in_pool(sources: list[Source], todo: list[Source], owners: str | Path | None, options: dict,
-                     progress) -> list[tuple[Source, team_reading.Outcome]]:
-    """The pool's outcomes, with ``progress`` called once per file as it finishes (the files not read last)."""
+                     progress, early: dict | None) -> list[tuple[Source, team_reading.Outcome]]:
+    """The pool's outcomes, with ``progress`` called once per file as it finishes (the files not read last).
+
+    With ``early``, each team is made and its rows of the pack prepared as its
+    file is done, in the gaps between this process's own files: the pool's
+    worker reads more files meanwhile, so that work is shared out instead of
+    left to the end.
+    """
     from . import team_reading
 
     given = load_owners(owners) if owners else None
@@ -322,9 +340,15 @@ def _analyse_in_pool(sources: list[Source], todo: list[Source], owners: str | Pa
         if progress:
             progress(next(count), len(sources), src)
 
-    outcomes = team_reading.analyse_in_pool([s.path for s in todo], given, options, lambda i: step(todo[i]))
+    def done(i: int, outcome: team_reading.Outcome) -> None:
+        if early is not None:
+            early[id(outcome)] = (outcome, _prepared(_team(todo[i], outcome)))
+        step(todo[i])
+
+    outcomes = team_reading.analyse_in_pool([s.path for s in todo], given, options, done)
+    read = {id(src) for src in todo}
     for src in sources:
-        if src.status != "read":
+        if id(src) not in read:
             step(src)
     return list(zip(todo, outcomes))
 
@@ -343,6 +367,22 @@ def _read_all(sources: list[Source], progress) -> list[tuple[Source, list, Confi
         if progress:
             progress(i, len(sources), src)
     return read
+
+
+def _made(early: dict | None, src: Source, outcome: team_reading.Outcome) -> "pack_mod.Team | None":
+    """The team made as the file was done, or made now (an outcome read again, or none made early)."""
+    made = early.get(id(outcome)) if early is not None else None
+    return made[1] if made is not None and made[0] is outcome else _team(src, outcome)
+
+
+def _prepared(team: "pack_mod.Team | None") -> "pack_mod.Team | None":
+    """The team with its Overdue rows and snapshot rows worked out (see :func:`ehxl.pack.prepare`)."""
+    from . import pack as pack_mod
+
+    if team is not None:
+        pack_mod.prepare(team)
+        team.snapshot_rows = changes_mod.team_action_rows(team)
+    return team
 
 
 def _team(src: Source, outcome: team_reading.Outcome) -> "pack_mod.Team | None":

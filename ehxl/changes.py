@@ -104,17 +104,21 @@ def snapshot_of_pack(pack) -> Snapshot:
     """A board pack as a snapshot: every team's actions and figures, each with its team and file."""
     snap = Snapshot(as_of=pack.as_of)
     for team in pack.teams:
-        a, src = team.analysis, team.source
-        late = {id(x) for x in a.late}
-        snap.actions += [action_row(x, team=team.name, file=src.file, overdue=id(x) in late, link=src.link)
-                         for x in a.actions]
-        snap.figures += figure_rows(a, team=team.name, file=src.file)
+        snap.actions += team.snapshot_rows if team.snapshot_rows is not None else team_action_rows(team)
+        snap.figures += figure_rows(team.analysis, team=team.name, file=team.source.file)
     for k in pack.kpis:
         if k["team"] is None:
             snap.figures += [{"kind": "kpi", "team": None, "name": k["measure"], "period_end": p["period_end"],
                               "value": p["value"], "numerator": p.get("numerator"),
                               "denominator": p.get("denominator")} for p in k["periods"]]
     return snap
+
+
+def team_action_rows(team) -> list[dict]:
+    """A pack team's actions as a snapshot's rows, each with its team, file and link."""
+    a, src = team.analysis, team.source
+    late = {id(x) for x in a.late}
+    return [action_row(x, team=team.name, file=src.file, overdue=id(x) in late, link=src.link) for x in a.actions]
 
 
 # ------------------------------------------------------------------ matching

@@ -29,10 +29,23 @@ class Team:
 
     source: Source
     analysis: Analysis
+    #: Worked out while other teams' files are still being read (:func:`prepare`, and the snapshot's rows by
+    #: :func:`ehxl.changes.team_action_rows`), so that the pack only places them; None: worked out when needed.
+    snapshot_rows: list[dict] | None = field(default=None, repr=False, compare=False)
+    action_cells: tuple[date, dict[int, list[Cell]]] | None = field(default=None, repr=False, compare=False)
 
     @property
     def name(self) -> str:
         return self.source.team
+
+
+def prepare(team: Team) -> None:
+    """The team's rows of the Overdue sheet, as of its analysis's date (the pack's, unless a file was read
+    after midnight: then they are worked out again)."""
+    as_of = team.analysis.as_of
+    cells = {id(act): _action_cells(team, act, (as_of - act.due).days) for act in team.analysis.late}
+    cells.update((id(act), _action_cells(team, act, (act.due - as_of).days)) for act in team.analysis.soon)
+    team.action_cells = (as_of, cells)
 
 
 @dataclass
@@ -304,7 +317,7 @@ def overdue_sheet(pack: Pack, *, source: str) -> SheetSpec:
     spec.freeze_row = head + 1
     spec.print_title_rows = (head, head)
     for team, act in pack.late:
-        spec.add_row(*_action_cells(team, act, (pack.as_of - act.due).days))
+        spec.add_row(*_prepared_cells(team, act, pack.as_of) or _action_cells(team, act, (pack.as_of - act.due).days))
     if not pack.late:
         spec.add_row(Cell("No action is overdue.", "note"))
     spec.autofilter = f"A{head}:I{head + max(len(pack.late), 1)}"
@@ -312,19 +325,26 @@ def overdue_sheet(pack: Pack, *, source: str) -> SheetSpec:
     spec.add_row(*[Cell(h, "header") for h in ("Team", "Ref", f"Due in the next {pack.within} days", "Owner(s)",
                                                 "Deadline", "Days left", "Status", "File", "Go to")])
     for team, act in pack.soon:
-        spec.add_row(*_action_cells(team, act, (act.due - pack.as_of).days))
+        spec.add_row(*_prepared_cells(team, act, pack.as_of) or _action_cells(team, act, (act.due - pack.as_of).days))
     if not pack.soon:
         spec.add_row(Cell(f"Nothing falls due in the next {pack.within} days.", "note"))
     return spec
 
 
+def _prepared_cells(team: Team, act: Action, as_of: date) -> list[Cell] | None:
+    """The action's row as :func:`prepare` worked it out, if it did so as of this date."""
+    if team.action_cells is None or team.action_cells[0] != as_of:
+        return None
+    return team.action_cells[1].get(id(act))
+
+
 def _action_cells(team: Team, act: Action, days: int) -> list[Cell]:
-    target, place = file_link(team.source, act.sheet, act.cell("deadline"))
+    cell = act.cell("deadline")
+    target, place = file_link(team.source, act.sheet, cell)
     return [Cell(team.name, "wrap"), Cell(act.ref, "text"), Cell(act.action, "wrap"),
             Cell(", ".join(owner_names(act)) or "(none)", "wrap"), Cell(act.due, "date"), Cell(days, "int"),
             Cell(act.status.capitalize() if act.status else "", RAG_STYLE.get(act.status or "", "text")),
-            Cell(team.source.link, "wrap"),
-            Cell(f"{act.sheet}!{act.cell('deadline')}", "link", place, target=target)]
+            Cell(team.source.link, "wrap"), Cell(f"{act.sheet}!{cell}", "link", place, target=target)]
 
 
 def validation_sheet(pack: Pack, *, source: str) -> SheetSpec:

@@ -36,6 +36,7 @@ import os
 import posixpath
 import re
 import secrets
+import threading
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -121,19 +122,46 @@ class SaveReport:
     removed: list[str] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
 class Deflated:
     """A part's new content deflated already, exactly as a save deflates it, with its CRC and size: a rendered
-    20,000-row sheet waits for the save as 1 MB instead of 6, and is written as it is."""
+    20,000-row sheet waits for the save as 1 MB instead of 6, and is written as it is.
 
-    data: bytes
-    crc: int
-    size: int
+    The deflating runs in a thread of its own (zlib lets go of the GIL), so the
+    next sheet is rendered meanwhile; ``data`` and ``crc`` wait for it.
+    """
+
+    __slots__ = ("size", "_thread", "_done")
+
+    def __init__(self, content: bytes) -> None:
+        self.size = len(content)
+        self._done: tuple[bytes, int] | BaseException | None = None
+        self._thread = threading.Thread(target=self._deflate, args=(content,), name="ehxl-deflate", daemon=True)
+        self._thread.start()
 
     @classmethod
     def of(cls, content: bytes) -> "Deflated":
-        packer = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)   # as zipfile's ZIP_DEFLATED
-        return cls(packer.compress(content) + packer.flush(), zlib.crc32(content), len(content))
+        return cls(content)
+
+    def _deflate(self, content: bytes) -> None:
+        try:
+            packer = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)   # as zipfile's ZIP_DEFLATED
+            self._done = packer.compress(content) + packer.flush(), zlib.crc32(content)
+        except BaseException as exc:                  # noqa: BLE001  (raised where the result is asked for)
+            self._done = exc
+
+    def _result(self) -> tuple[bytes, int]:
+        self._thread.join()
+        if isinstance(self._done, BaseException):
+            raise self._done
+        return self._done                             # type: ignore[return-value]
+
+    @property
+    def data(self) -> bytes:
+        return self._result()[0]
+
+    @property
+    def crc(self) -> int:
+        return self._result()[1]
 
     def content(self) -> bytes:
         return zlib.decompress(self.data, -15)

@@ -92,8 +92,10 @@ def url_links(spec: SheetSpec) -> list[tuple[str, str]]:
             if cell is not None and cell.link and (cell.target or is_url(cell.link))]
 
 
+@functools.lru_cache(maxsize=1024)
 def _file_target(path: str) -> str:
-    """A relative file path as a relationship target: a URI, so spaces and the like are %-escaped."""
+    """A relative file path as a relationship target: a URI, so spaces and the like are %-escaped (once per
+    file: a pack links to each team's file from hundreds of cells)."""
     return quote(path, safe="/()'!,;=&~-._:")
 
 

@@ -128,8 +128,9 @@ def cores() -> int:
 
 
 def analyse_in_pool(paths: Sequence[Path], given: OwnerRegister | None, options: Mapping,
-                    done: Callable[[int], None] | None = None) -> list[Outcome]:
-    """Every file read and analysed by a pool of processes, in ``paths`` order; ``done(i)`` as each finishes.
+                    done: Callable[[int, Outcome], None] | None = None) -> list[Outcome]:
+    """Every file read and analysed by a pool of processes, in ``paths`` order; ``done(i, outcome)`` as each
+    finishes (not for the files read again when the guessed register was wrong).
 
     ``given`` is the register named on the command line; without one, the
     register is the Owners sheets of every file that reads, as in the serial path.
@@ -141,10 +142,10 @@ def analyse_in_pool(paths: Sequence[Path], given: OwnerRegister | None, options:
 
     reported = []
 
-    def report(i: int) -> None:
+    def report(i: int, outcome: Outcome) -> None:
         reported.append(i)
         if done:
-            done(i)
+            done(i, outcome)
 
     workers = max(1, min(cores() - 1, len(paths) - 1))
     try:
@@ -162,7 +163,7 @@ def analyse_in_pool(paths: Sequence[Path], given: OwnerRegister | None, options:
 
 
 def _rounds(pool: ProcessPoolExecutor, paths: Sequence[Path], given: OwnerRegister | None, options: Mapping,
-            done: Callable[[int], None]) -> list[Outcome]:
+            done: Callable[[int, Outcome], None]) -> list[Outcome]:
     """The outcomes against the register given, else against the guess, read again if the guess was wrong."""
     if given is not None:
         return _analyse(pool, paths, given, options, done)
@@ -184,7 +185,7 @@ def _register(people: list[Owner]) -> OwnerRegister | None:
 
 
 def _analyse(pool: ProcessPoolExecutor, paths: Sequence[Path], register: OwnerRegister | None, options: Mapping,
-             done: Callable[[int], None] | None) -> list[Outcome]:
+             done: Callable[[int, Outcome], None] | None) -> list[Outcome]:
     """Every file's outcome: the pool's workers take files from the start, this process from the end.
 
     Between its own files this process unpickles what the workers have
@@ -199,7 +200,7 @@ def _analyse(pool: ProcessPoolExecutor, paths: Sequence[Path], register: OwnerRe
     def collect(i: int) -> None:
         outcomes[i] = pickle.loads(futures[i].result())
         if done:
-            done(i)
+            done(i, outcomes[i])
 
     try:
         ready = 0                                    # the workers' outcomes collected so far, in order
@@ -211,7 +212,7 @@ def _analyse(pool: ProcessPoolExecutor, paths: Sequence[Path], register: OwnerRe
                 break
             outcomes[i] = _light(_outcome(paths[i], register, options))
             if done:
-                done(i)
+                done(i, outcomes[i])
         left = {future: i for i, future in enumerate(futures) if outcomes[i] is None}
         for future in as_completed(left):
             collect(left[future])
