@@ -30,9 +30,6 @@ from dataclasses import dataclass
 from enum import Enum
 from types import MappingProxyType
 from typing import Iterable, Mapping
-from xml.etree.ElementTree import ParseError
-
-import defusedxml.ElementTree as SafeET
 
 COLOURS = ("green", "amber", "red", "blue", "grey")
 
@@ -161,9 +158,11 @@ def theme_colours(theme_xml: bytes) -> list[str]:
     ``theme="1"`` is black text, i.e. dk1).  The XML is parsed with defusedxml so a
     DTD or entity bomb is refused; any unreadable theme raises ValueError.
     """
+    import defusedxml.ElementTree as SafeET        # here: a theme is read only when a fill uses its colours
+
     try:
         root = SafeET.fromstring(theme_xml)
-    except ParseError as exc:
+    except SafeET.ParseError as exc:
         raise ValueError(f"theme part is not readable XML: {exc}") from None
     scheme = next((el for el in root.iter() if _local(el.tag) == "clrScheme"), None)
     if scheme is None:
