@@ -132,11 +132,31 @@ class Deflated:
 
     @classmethod
     def of(cls, content: bytes) -> "Deflated":
-        packer = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)   # as zipfile's ZIP_DEFLATED
-        return cls(packer.compress(content) + packer.flush(), zlib.crc32(content), len(content))
+        deflater = Deflater()
+        deflater.write(content)
+        return deflater.deflated()
 
     def content(self) -> bytes:
         return zlib.decompress(self.data, -15)
+
+
+class Deflater:
+    """Content deflated as it is written, piece by piece, into the very bytes :meth:`Deflated.of` gives for the
+    whole (zlib's output does not depend on how its input is cut): a large part need never be whole in memory."""
+
+    def __init__(self) -> None:
+        self._packer = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)   # as zipfile's ZIP_DEFLATED
+        self._out = io.BytesIO()
+        self._crc = self._size = 0
+
+    def write(self, piece: bytes | memoryview) -> None:
+        self._crc = zlib.crc32(piece, self._crc)
+        self._size += len(piece)
+        self._out.write(self._packer.compress(piece))
+
+    def deflated(self) -> Deflated:
+        self._out.write(self._packer.flush())
+        return Deflated(self._out.getvalue(), self._crc, self._size)
 
 
 # ------------------------------------------------------------------ sniffing
@@ -471,18 +491,21 @@ class Package:
         self._sound.add(name)
         return data
 
-    def holds(self, name: str, data: bytes) -> bool:
+    def holds(self, name: str, data: bytes | Deflated) -> bool:
         """Whether a part's content is ``data``: found, and refused, as :meth:`read` would, but inflated a
-        megabyte at a time and kept nowhere, so an ehxl sheet rendered anew is never held twice to be compared."""
+        megabyte at a time and kept nowhere, so an ehxl sheet rendered anew is never held twice to be compared.
+        A part deflated already is inflated to be compared only when its size and CRC are the file's."""
+        info = self._infos[name]
+        if isinstance(data, Deflated):
+            data = data.content() if (data.size, data.crc) == (info.file_size, info.CRC) else None
         if name in self._cache:
             return self._cache[name] == data
-        info = self._infos[name]
         self._check_size(info)
         size, same = 0, True
         try:
             with self._zip.open(info) as fh:
                 while chunk := fh.read(_CHUNK):
-                    same = same and data.startswith(chunk, size)
+                    same = same and data is not None and data.startswith(chunk, size)
                     size += len(chunk)
                     if size > self.limits.max_part_bytes:
                         raise WorkbookRefused(_overload("one item inside it is far larger than the file says"),
@@ -490,7 +513,7 @@ class Package:
         except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
             raise WorkbookRefused(_damaged(f"{self._what(info.filename)} is garbled"), path=self.path) from exc
         self._sound.add(name)
-        return same and size == len(data)
+        return same and data is not None and size == len(data)
 
     def forget(self, name: str) -> None:
         """Drop a part's cached content (a large sheet, once read): it is inflated again if asked for."""
@@ -647,6 +670,9 @@ def _read_up_to(fh, limit: int) -> bytes:
 
 
 _CHUNK = 1 << 20
+#: How much of a part the check of a saved copy inflates at a time: a few pieces of this size are alive at once (the
+#: inflated piece, zipfile's and the parser's buffers), so it is kept small enough to fit where the job left room.
+_CHECKED_PIECE = 1 << 16
 
 
 class _RootStarted(Exception):
@@ -874,27 +900,27 @@ def _found(z: zipfile.ZipFile, name: str, how: str) -> Expected | None:
 
 
 def _check_parses(z: zipfile.ZipFile, name: str) -> None:
-    """Raise XMLSyntaxError where ``XML_PARSER`` would, fed a megabyte at a time and building no tree (a
+    """Raise XMLSyntaxError where ``XML_PARSER`` would, fed a piece at a time and building no tree (a
     10,000-row sheet's tree would take tens of MB)."""
     parser = well_formed_parser()
     with z.open(name) as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
+        for chunk in iter(lambda: fh.read(_CHECKED_PIECE), b""):
             parser.feed(chunk)
     parser.close()
 
 
 def _inflates(z: zipfile.ZipFile, name: str) -> None:
-    """Raise BadZipFile unless the entry inflates to its CRC and size, read a megabyte at a time."""
+    """Raise BadZipFile unless the entry inflates to its CRC and size, read a piece at a time."""
     with z.open(name) as fh:
-        while fh.read(1 << 20):
+        while fh.read(_CHECKED_PIECE):
             pass
 
 
 def _sha256(z: zipfile.ZipFile, name: str) -> str:
-    """The hash of an entry's content, inflated a megabyte at a time (its CRC checked at the end, as by read)."""
+    """The hash of an entry's content, inflated a piece at a time (its CRC checked at the end, as by read)."""
     h = hashlib.sha256()
     with z.open(name) as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
+        for chunk in iter(lambda: fh.read(_CHECKED_PIECE), b""):
             h.update(chunk)
     return h.hexdigest()
 

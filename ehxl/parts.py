@@ -9,6 +9,7 @@ raw bytes of the sheet.
 """
 from __future__ import annotations
 
+import io
 import posixpath
 import re
 from urllib.parse import unquote
@@ -18,7 +19,7 @@ from lxml import etree
 from .errors import WorkbookRefused
 from .grid import split_a1
 from .package import (PARSER_OPTIONS, PKG_REL_NS, REL_SHARED_STRINGS, REL_STYLES, REL_WORKSHEET, RT_PREFIX,
-                      XML_PARSER, Deflated, Package)
+                      XML_PARSER, Deflated, Deflater, Package)
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -50,6 +51,8 @@ CONTENT_TYPES = "[Content_Types].xml"
 
 #: A part rendered whole of this many bytes or more waits for the save deflated (a 2,000-row sheet is about 600 KB).
 KEPT_DEFLATED = 1 << 20
+#: How much of a large part :class:`PartWriter` gathers before deflating it.
+_PIECE = 1 << 18
 
 DECLARATION = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n'
 
@@ -220,6 +223,30 @@ def require_writable(pkg: Package) -> None:
 
 # ------------------------------------------------------------------ the edit session
 
+class PartWriter:
+    """Where a part is rendered (``write``, as a file's): held as it is while it is small, deflated as it is
+    written once it reaches :data:`KEPT_DEFLATED` bytes, so a 20,000-row sheet (6 MB) is never whole in memory.
+    :meth:`result` is what :meth:`Session.put` takes: bytes, or the :class:`~ehxl.package.Deflated` part."""
+
+    def __init__(self) -> None:
+        self._pending = io.BytesIO()
+        self._limit = KEPT_DEFLATED
+        self._deflater: Deflater | None = None
+
+    def write(self, data: bytes) -> None:
+        self._pending.write(data)
+        if self._pending.tell() >= self._limit:
+            self._deflater = self._deflater or Deflater()
+            self._deflater.write(self._pending.getbuffer())
+            self._pending, self._limit = io.BytesIO(), _PIECE
+
+    def result(self) -> bytes | Deflated:
+        if self._deflater is None:
+            return self._pending.getvalue()
+        self._deflater.write(self._pending.getbuffer())
+        return self._deflater.deflated()
+
+
 class Session:
     """Pending edits to a package: parts rendered whole, staff parts edited as trees, deletions.
 
@@ -262,19 +289,20 @@ class Session:
         self.types[name] = content_type
         self.structural.add(name)
 
-    def put(self, name: str, data: bytes, content_type: str) -> None:
-        """A part rendered whole; one of :data:`KEPT_DEFLATED` bytes or more is compared with the file's now and
-        kept deflated (or not at all, when the file has it already), so large sheets are not held whole."""
+    def put(self, name: str, data: bytes | Deflated, content_type: str) -> None:
+        """A part rendered whole; one of :data:`KEPT_DEFLATED` bytes or more (see :class:`PartWriter`) is compared
+        with the file's now and kept deflated (or not at all, when the file has it already), so large sheets are
+        not held whole."""
         self.trees.pop(name, None)
         self.structural.discard(name)
         self.cell_styles.pop(name, None)
         self.types[name] = content_type
-        if len(data) < KEPT_DEFLATED:
+        if not isinstance(data, Deflated) and len(data) < KEPT_DEFLATED:
             self.raw[name] = data
         elif self.pkg.has(name) and self.pkg.holds(name, data):
             self.raw.pop(name, None)
         else:
-            self.raw[name] = Deflated.of(data)
+            self.raw[name] = data if isinstance(data, Deflated) else Deflated.of(data)
 
     def delete(self, name: str) -> None:
         self.trees.pop(name, None)
