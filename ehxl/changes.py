@@ -52,33 +52,29 @@ class Snapshot:
 
 def headline_of(rows: Iterable[dict]) -> dict:
     """Actions, complete, overdue, and each RAG colour as a count and a share of all actions."""
-    tally = Tally()
+    kinds: dict[tuple, int] = {}
     for a in rows:
-        tally.add(a)
-    return tally.headline()
+        key = headline_kind(a)
+        kinds[key] = kinds.get(key, 0) + 1
+    return headline_from(kinds)
 
 
-class Tally:
-    """:func:`headline_of` counted a row at a time, for rows that are made, recorded and dropped one by one."""
+def headline_kind(row: dict) -> tuple[str | None, bool, bool]:
+    """What the headline counts of an action's row: its status, whether it is complete, whether overdue."""
+    return row["status"], bool(row["complete"]), bool(row["overdue"])
 
-    def __init__(self) -> None:
-        self.total = self.complete = self.overdue = 0
-        self.colours = dict.fromkeys(("green", "amber", "red"), 0)
 
-    def add(self, row: dict) -> None:
-        self.total += 1
-        self.complete += bool(row["complete"])
-        self.overdue += bool(row["overdue"])
-        if row["status"] in self.colours:
-            self.colours[row["status"]] += 1
-
-    def headline(self) -> dict:
-        total = self.total
-        out = {"total": total, "complete": self.complete, "overdue": self.overdue}
-        for colour, n in self.colours.items():
-            out[colour] = n
-            out[f"{colour}_pct"] = round(100 * n / total, 1) if total else None
-        return out
+def headline_from(kinds: dict[tuple, int]) -> dict:
+    """:func:`headline_of` from how many rows there are of each :func:`headline_kind`: what a reader of rows
+    made and dropped one at a time can count on the way."""
+    total = sum(kinds.values())
+    out = {"total": total, "complete": sum(n for (_, done, _), n in kinds.items() if done),
+           "overdue": sum(n for (_, _, late), n in kinds.items() if late)}
+    for colour in ("green", "amber", "red"):
+        n = sum(n for (status, _, _), n in kinds.items() if status == colour)
+        out[colour] = n
+        out[f"{colour}_pct"] = round(100 * n / total, 1) if total else None
+    return out
 
 
 def action_row(act, *, team: str | None, file: str, overdue: bool, link: str | None = None) -> dict:

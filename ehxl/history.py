@@ -32,7 +32,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from .changes import Snapshot, Tally
+from .changes import Snapshot, headline_from, headline_kind
 from .errors import EhxlError
 
 SCHEMA_VERSION = 1
@@ -218,14 +218,9 @@ def record(path: Path, snapshot: Snapshot, *, output: str, kind: str, ehxl_versi
 def _insert(db: sqlite3.Connection, run_id: int, snap: Snapshot, sources, findings) -> dict:
     """The run's rows, its actions read once (they may be made as they are read: see
     :func:`~ehxl.changes.streamed_snapshot`); returns the run's headline, counted on the way."""
-    owners_json: dict[tuple[str, ...], str] = {}
-    tally = Tally()
-
-    def values(a: dict) -> tuple:
-        tally.add(a)
-        return _action_values(run_id, a, owners_json)
+    kinds: dict[tuple, int] = {}
     db.executemany(f"INSERT INTO actions (run_id, {', '.join(_ACTION_COLUMNS)}) VALUES "
-                   f"({', '.join('?' * (len(_ACTION_COLUMNS) + 1))})", map(values, snap.actions))
+                   f"({', '.join('?' * (len(_ACTION_COLUMNS) + 1))})", _action_table_rows(run_id, snap.actions, kinds))
     db.executemany(f"INSERT INTO figures (run_id, {', '.join(_FIGURE_COLUMNS)}) VALUES "
                    f"({', '.join('?' * (len(_FIGURE_COLUMNS) + 1))})",
                    [(run_id, *(f.get(c) for c in _FIGURE_COLUMNS)) for f in snap.figures])
@@ -235,7 +230,17 @@ def _insert(db: sqlite3.Connection, run_id: int, snap: Snapshot, sources, findin
                    "VALUES (?,?,?,?,?,?,?,?)",
                    [(run_id, f.get("team"), f.get("file"), f["rule"], f["severity"], f.get("sheet"), f.get("cell"),
                      f["message"]) for f in findings])
-    return tally.headline()
+    return headline_from(kinds)
+
+
+def _action_table_rows(run_id: int, actions: Iterable[dict], kinds: dict[tuple, int]) -> Iterator[tuple]:
+    """Each action's row of the ``actions`` table, each counted in ``kinds`` (see
+    :func:`~ehxl.changes.headline_from`)."""
+    owners_json: dict[tuple[str, ...], str] = {}
+    for a in actions:
+        key = headline_kind(a)
+        kinds[key] = kinds.get(key, 0) + 1
+        yield _action_values(run_id, a, owners_json)
 
 
 def _action_values(run_id: int, a: dict, owners_json: dict[tuple[str, ...], str]) -> tuple:

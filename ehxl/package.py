@@ -40,7 +40,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
+from typing import Iterator, Mapping
 from urllib.parse import unquote
 
 from lxml import etree
@@ -146,17 +146,17 @@ class Deflater:
 
     def __init__(self) -> None:
         self._packer = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)   # as zipfile's ZIP_DEFLATED
-        self._out = io.BytesIO()
+        self._out: list[bytes] = []
         self._crc = self._size = 0
 
-    def write(self, piece: bytes | memoryview) -> None:
+    def write(self, piece: bytes) -> None:
         self._crc = zlib.crc32(piece, self._crc)
         self._size += len(piece)
-        self._out.write(self._packer.compress(piece))
+        self._out.append(self._packer.compress(piece))
 
     def deflated(self) -> Deflated:
-        self._out.write(self._packer.flush())
-        return Deflated(self._out.getvalue(), self._crc, self._size)
+        self._out.append(self._packer.flush())
+        return Deflated(b"".join(self._out), self._crc, self._size)
 
 
 # ------------------------------------------------------------------ sniffing
@@ -672,7 +672,7 @@ def _read_up_to(fh, limit: int) -> bytes:
 _CHUNK = 1 << 20
 #: How much of a part the check of a saved copy inflates at a time: a few pieces of this size are alive at once (the
 #: inflated piece, zipfile's and the parser's buffers), so it is kept small enough to fit where the job left room.
-_CHECKED_PIECE = 1 << 16
+_CHECKED_PIECE = 1 << 18
 
 
 class _RootStarted(Exception):
@@ -903,26 +903,32 @@ def _check_parses(z: zipfile.ZipFile, name: str) -> None:
     """Raise XMLSyntaxError where ``XML_PARSER`` would, fed a piece at a time and building no tree (a
     10,000-row sheet's tree would take tens of MB)."""
     parser = well_formed_parser()
-    with z.open(name) as fh:
-        for chunk in iter(lambda: fh.read(_CHECKED_PIECE), b""):
-            parser.feed(chunk)
+    for piece in _pieces(z, name):
+        parser.feed(piece)
     parser.close()
 
 
 def _inflates(z: zipfile.ZipFile, name: str) -> None:
     """Raise BadZipFile unless the entry inflates to its CRC and size, read a piece at a time."""
-    with z.open(name) as fh:
-        while fh.read(_CHECKED_PIECE):
-            pass
+    for _ in _pieces(z, name):
+        pass
 
 
 def _sha256(z: zipfile.ZipFile, name: str) -> str:
     """The hash of an entry's content, inflated a piece at a time (its CRC checked at the end, as by read)."""
     h = hashlib.sha256()
-    with z.open(name) as fh:
-        for chunk in iter(lambda: fh.read(_CHECKED_PIECE), b""):
-            h.update(chunk)
+    for piece in _pieces(z, name):
+        h.update(piece)
     return h.hexdigest()
+
+
+def _pieces(z: zipfile.ZipFile, name: str) -> Iterator[bytes]:
+    """An entry's content, inflated whole when it is no larger than a megabyte (a parser fed it in pieces does more
+    work), else :data:`_CHECKED_PIECE` at a time."""
+    piece = _CHECKED_PIECE if z.getinfo(name).file_size > _CHUNK else _CHUNK
+    with z.open(name) as fh:
+        while chunk := fh.read(piece):
+            yield chunk
 
 
 def _backup(path: Path) -> Path:

@@ -9,7 +9,6 @@ raw bytes of the sheet.
 """
 from __future__ import annotations
 
-import io
 import posixpath
 import re
 from urllib.parse import unquote
@@ -51,8 +50,6 @@ CONTENT_TYPES = "[Content_Types].xml"
 
 #: A part rendered whole of this many bytes or more waits for the save deflated (a 2,000-row sheet is about 600 KB).
 KEPT_DEFLATED = 1 << 20
-#: How much of a large part :class:`PartWriter` gathers before deflating it.
-_PIECE = 1 << 18
 
 DECLARATION = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n'
 
@@ -229,22 +226,24 @@ class PartWriter:
     :meth:`result` is what :meth:`Session.put` takes: bytes, or the :class:`~ehxl.package.Deflated` part."""
 
     def __init__(self) -> None:
-        self._pending = io.BytesIO()
-        self._limit = KEPT_DEFLATED
+        self._pending: list[bytes] = []       # pieces, not a growing buffer: a large one would be copied as it grew
+        self._held = 0
         self._deflater: Deflater | None = None
 
     def write(self, data: bytes) -> None:
-        self._pending.write(data)
-        if self._pending.tell() >= self._limit:
-            self._deflater = self._deflater or Deflater()
-            self._deflater.write(self._pending.getbuffer())
-            self._pending, self._limit = io.BytesIO(), _PIECE
+        if self._deflater is not None:
+            self._deflater.write(data)
+            return
+        self._pending.append(data)
+        self._held += len(data)
+        if self._held >= KEPT_DEFLATED:
+            self._deflater = Deflater()
+            for piece in self._pending:
+                self._deflater.write(piece)
+            self._pending = []
 
     def result(self) -> bytes | Deflated:
-        if self._deflater is None:
-            return self._pending.getvalue()
-        self._deflater.write(self._pending.getbuffer())
-        return self._deflater.deflated()
+        return b"".join(self._pending) if self._deflater is None else self._deflater.deflated()
 
 
 class Session:

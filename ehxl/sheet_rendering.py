@@ -185,8 +185,8 @@ def _extent(rows: list[list]) -> tuple[int, int]:
 
 def _sheet_rows(spec: SheetSpec, xf: Callable[[str, str | None], int], date1904: bool,
                 write: Callable[[bytes], object]) -> list[tuple[str, str, str, str | None]]:
-    """Each row's ``<row>``, encoded and handed to ``write``; returns the links (cell, location or URL, display,
-    other workbook).
+    """Each row's ``<row>``, encoded and handed to ``write`` a few hundred rows at a time; returns the links
+    (cell, location or URL, display, other workbook).
 
     A board sheet can have 100,000 cells, so the work for each is kept small: the
     style's fragment of XML is worked out once, plain text goes in as it is, and
@@ -198,6 +198,7 @@ def _sheet_rows(spec: SheetSpec, xf: Callable[[str, str | None], int], date1904:
     text_head = _ByStyle(lambda style: f'" s="{xf(style, None)}" t="inlineStr"><is><t>')
     tails: dict[tuple[object, str], str] = {}
     fits: dict[tuple[int, str], int] = {}
+    done: list[str] = []
     for r, row in enumerate(spec.rows, start=1):
         cells = []
         number = str(r)
@@ -231,8 +232,15 @@ def _sheet_rows(spec: SheetSpec, xf: Callable[[str, str | None], int], date1904:
         if cells:
             lines = row_lines(spec, row) if tall else 1
             height = f' ht="{min(409, 15 * lines)}" customHeight="1"' if lines > 1 else ""
-            write(f'<row r="{r}"{height}>{"".join(cells)}</row>'.encode("utf-8"))
+            done.append(f'<row r="{r}"{height}>{"".join(cells)}</row>')
+            if len(done) == _ROWS_AT_A_TIME:
+                write("".join(done).encode("utf-8"))
+                done.clear()
+    write("".join(done).encode("utf-8"))
     return links
+
+
+_ROWS_AT_A_TIME = 256
 
 
 def _write_hyperlinks(part: _Writable, links: list[tuple[str, str, str, str | None]],
