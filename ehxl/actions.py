@@ -419,17 +419,24 @@ def looks_like_action_plan(grid: SheetGrid) -> float:
 
 
 def read_action_plan(grid: SheetGrid, *, columns: Mapping[str, str] | None = None,
-                     legend: rag.Legend | None = None) -> Plan | None:
-    """Read the actions of one sheet; None when no action-plan header is found."""
+                     legend: rag.Legend | None = None, release_rows: bool = False) -> Plan | None:
+    """Read the actions of one sheet; None when no action-plan header is found.
+
+    With ``release_rows`` (for a caller that has no more use for the grid) each row under the header is dropped
+    from the grid once read, so a large plan's cells and its actions are not all held at once.  Rows from a level
+    grid under the plan on, and every row of a plan with a level column, stay: maturity reads those."""
     found = find_header(grid, columns)
     if not found:
         return None
     header_row, cols = found
     header_texts = {c: normalise_header(grid.text(header_row, c)) for c in cols.values()}
     reader = _RowReader(grid, header_row, cols, header_texts)
+    release_rows = release_rows and "level" not in cols
     for r in grid.rows():
         if r > header_row:
             reader.take(r)
+            if release_rows and not reader.stopped:
+                del grid.cells[r]
     sheet_legend = rag.legend_from_lines(reader.legend_lines, legend or rag.DEFAULT_LEGEND)
     plan_legend = legend if legend is not None and legend.source == "config" else (sheet_legend or legend
                                                                                    or rag.DEFAULT_LEGEND)

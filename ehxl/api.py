@@ -131,7 +131,7 @@ def analyse_file(path: str | Path, *, as_of: date | None = None, within: int | N
     if progress:
         progress("Checking actions")
     analysis = engine.analyse(book.grids, as_of=as_of, within=within, owners=register, config=conf,
-                              kinds=kinds)
+                              kinds=kinds, release_rows=True)
     if engine.recognised_nothing(analysis):
         raise EhxlError("has no sheet ehxl recognises (no action plan, maturity grid, KPI or audit table: "
                         "no header row with columns such as Action, Owner and Deadline). "
@@ -184,7 +184,8 @@ def rollup(path: str | Path, *, out: str | Path | None = None, backup: bool = Tr
         writer, engine.board_sheets(analysis, source=path.name) + past.sheets(analysis.as_of, path.name))
     report = writer.save(target=out, backup=backup)
     result.written, result.backup = report.path, report.backup
-    result.changes, result.history = past.changes, past.record(snapshot(), report.path, "workbook",
+    made = snapshot() if past.changes is not None else changes_mod.streamed_snapshot(analysis, file=path.name)
+    result.changes, result.history = past.changes, past.record(made, report.path, "workbook",
                                                               findings=[f.to_dict() for f in analysis.findings])
     return result
 

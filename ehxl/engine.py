@@ -80,8 +80,10 @@ def _other_scorers() -> dict:
 
 def analyse(grids: Iterable[SheetGrid], *, as_of: date | None = None, within: int | None = None,
             owners: OwnerRegister | None = None, config: cfg.Config | None = None,
-            kinds: Mapping[str, str] | None = None) -> Analysis:
-    """Read, check and roll up every sheet.  ``kinds`` (sheet -> kind) overrides detection."""
+            kinds: Mapping[str, str] | None = None, release_rows: bool = False) -> Analysis:
+    """Read, check and roll up every sheet.  ``kinds`` (sheet -> kind) overrides detection.  With
+    ``release_rows``, for a caller done with the grids, each plan's rows are dropped as they are read (see
+    :func:`~ehxl.actions.read_action_plan`)."""
     grids = list(grids)
     findings: list[Finding] = []
     config = (config or cfg.Config()).merged(_sheet_config(grids, findings))
@@ -95,7 +97,8 @@ def analyse(grids: Iterable[SheetGrid], *, as_of: date | None = None, within: in
     for grid in grids:
         if result.sheet_kinds.get(grid.name) != "action_plan":
             continue
-        plan = plans.read_action_plan(grid, columns=config.columns or None, legend=legend_override)
+        plan = plans.read_action_plan(grid, columns=config.columns or None, legend=legend_override,
+                                      release_rows=release_rows)
         if plan is None:
             findings.append(error("no-table", grid.name, None, None,
                                   f"'{grid.name}' was named as an action plan but ehxl found no header row with "

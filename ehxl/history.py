@@ -32,7 +32,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from .changes import Snapshot
+from .changes import Snapshot, headline_from, headline_kind
 from .errors import EhxlError
 
 SCHEMA_VERSION = 1
@@ -194,18 +194,17 @@ def record(path: Path, snapshot: Snapshot, *, output: str, kind: str, ehxl_versi
     """Add one run, all of it or nothing (one transaction); returns its id."""
     check(path)
     run_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    head = snapshot.headline()
     try:
         with closing(_connect(path)) as db:
             db.execute("BEGIN IMMEDIATE")
             try:
                 _migrate(db)
-                run_id = db.execute(
-                    "INSERT INTO runs (run_at, as_of, output, kind, ehxl_version, total, complete, overdue, green, "
-                    "amber, red) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                    (run_at, snapshot.as_of.isoformat(), output, kind, ehxl_version, head["total"], head["complete"],
-                     head["overdue"], head["green"], head["amber"], head["red"])).lastrowid
-                _insert(db, run_id, snapshot, sources, findings)
+                run_id = db.execute("INSERT INTO runs (run_at, as_of, output, kind, ehxl_version) VALUES (?,?,?,?,?)",
+                                    (run_at, snapshot.as_of.isoformat(), output, kind, ehxl_version)).lastrowid
+                head = _insert(db, run_id, snapshot, sources, findings)
+                db.execute("UPDATE runs SET total = ?, complete = ?, overdue = ?, green = ?, amber = ?, red = ? "
+                           "WHERE id = ?", (head["total"], head["complete"], head["overdue"], head["green"],
+                                            head["amber"], head["red"], run_id))
                 db.execute("COMMIT")
             except BaseException:
                 db.execute("ROLLBACK")
@@ -216,11 +215,12 @@ def record(path: Path, snapshot: Snapshot, *, output: str, kind: str, ehxl_versi
     return run_id
 
 
-def _insert(db: sqlite3.Connection, run_id: int, snap: Snapshot, sources, findings) -> None:
-    owners_json: dict[tuple[str, ...], str] = {}
+def _insert(db: sqlite3.Connection, run_id: int, snap: Snapshot, sources, findings) -> dict:
+    """The run's rows, its actions read once (they may be made as they are read: see
+    :func:`~ehxl.changes.streamed_snapshot`); returns the run's headline, counted on the way."""
+    kinds: dict[tuple, int] = {}
     db.executemany(f"INSERT INTO actions (run_id, {', '.join(_ACTION_COLUMNS)}) VALUES "
-                   f"({', '.join('?' * (len(_ACTION_COLUMNS) + 1))})",
-                   (_action_values(run_id, a, owners_json) for a in snap.actions))
+                   f"({', '.join('?' * (len(_ACTION_COLUMNS) + 1))})", _action_table_rows(run_id, snap.actions, kinds))
     db.executemany(f"INSERT INTO figures (run_id, {', '.join(_FIGURE_COLUMNS)}) VALUES "
                    f"({', '.join('?' * (len(_FIGURE_COLUMNS) + 1))})",
                    [(run_id, *(f.get(c) for c in _FIGURE_COLUMNS)) for f in snap.figures])
@@ -230,6 +230,17 @@ def _insert(db: sqlite3.Connection, run_id: int, snap: Snapshot, sources, findin
                    "VALUES (?,?,?,?,?,?,?,?)",
                    [(run_id, f.get("team"), f.get("file"), f["rule"], f["severity"], f.get("sheet"), f.get("cell"),
                      f["message"]) for f in findings])
+    return headline_from(kinds)
+
+
+def _action_table_rows(run_id: int, actions: Iterable[dict], kinds: dict[tuple, int]) -> Iterator[tuple]:
+    """Each action's row of the ``actions`` table, each counted in ``kinds`` (see
+    :func:`~ehxl.changes.headline_from`)."""
+    owners_json: dict[tuple[str, ...], str] = {}
+    for a in actions:
+        key = headline_kind(a)
+        kinds[key] = kinds.get(key, 0) + 1
+        yield _action_values(run_id, a, owners_json)
 
 
 def _action_values(run_id: int, a: dict, owners_json: dict[tuple[str, ...], str]) -> tuple:

@@ -41,7 +41,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
+from typing import Iterator, Mapping
 from urllib.parse import unquote
 
 from lxml import etree
@@ -95,6 +95,41 @@ def well_formed_parser() -> etree.XMLParser:
 #: The root element straight after the XML declaration, as Excel writes every part: no room for a document
 #: type declaration, so no need to parse the prolog (about 1 ms a workbook).
 _ROOT_FIRST = re.compile(rb"(?:\xef\xbb\xbf)?(?:<\?xml[^>]*\?>)?[ \t\r\n]*<[A-Za-z_]")
+
+
+class WellFormed:
+    """The check that a part is well-formed XML (:func:`well_formed_parser`), started now: a small part is checked
+    at once, a large one in a thread of its own while the caller goes on, for lxml lets go of the GIL while it
+    parses (a 6 MB sheet takes some 35 ms, which the reading of it as bytes then hides).  :meth:`wait` raises what
+    the parse raised, so the part's own fault is reported whatever the caller met meanwhile."""
+
+    def __init__(self, data: bytes) -> None:
+        self._error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+        if len(data) < _CHECKED_BESIDE:
+            etree.fromstring(data, well_formed_parser())
+        else:
+            self._thread = threading.Thread(target=self._check, args=(data,), daemon=True)
+            self._thread.start()
+
+    def _check(self, data: bytes) -> None:
+        try:
+            etree.fromstring(data, well_formed_parser())
+        except BaseException as exc:          # raised again in the caller's thread by wait()
+            self._error = exc
+
+    def wait(self) -> None:
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        if self._error is not None:
+            raise self._error
+
+
+#: Parts this large are checked beside their reading (:class:`WellFormed`): below it a thread costs more than it saves.
+_CHECKED_BESIDE = 1 << 18
+
+
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
 
 
@@ -125,49 +160,42 @@ class SaveReport:
     removed: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
 class Deflated:
     """A part's new content deflated already, exactly as a save deflates it, with its CRC and size: a rendered
-    20,000-row sheet waits for the save as 1 MB instead of 6, and is written as it is.
+    20,000-row sheet waits for the save as 1 MB instead of 6, and is written as it is."""
 
-    The deflating runs in a thread of its own (zlib lets go of the GIL), so the
-    next sheet is rendered meanwhile; ``data`` and ``crc`` wait for it.
-    """
-
-    __slots__ = ("size", "_thread", "_done")
-
-    def __init__(self, content: bytes) -> None:
-        self.size = len(content)
-        self._done: tuple[bytes, int] | BaseException | None = None
-        self._thread = threading.Thread(target=self._deflate, args=(content,), name="ehxl-deflate", daemon=True)
-        self._thread.start()
+    data: bytes
+    crc: int
+    size: int
 
     @classmethod
     def of(cls, content: bytes) -> "Deflated":
-        return cls(content)
-
-    def _deflate(self, content: bytes) -> None:
-        try:
-            packer = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)   # as zipfile's ZIP_DEFLATED
-            self._done = packer.compress(content) + packer.flush(), zlib.crc32(content)
-        except BaseException as exc:                  # noqa: BLE001  (raised where the result is asked for)
-            self._done = exc
-
-    def _result(self) -> tuple[bytes, int]:
-        self._thread.join()
-        if isinstance(self._done, BaseException):
-            raise self._done
-        return self._done                             # type: ignore[return-value]
-
-    @property
-    def data(self) -> bytes:
-        return self._result()[0]
-
-    @property
-    def crc(self) -> int:
-        return self._result()[1]
+        deflater = Deflater()
+        deflater.write(content)
+        return deflater.deflated()
 
     def content(self) -> bytes:
         return zlib.decompress(self.data, -15)
+
+
+class Deflater:
+    """Content deflated as it is written, piece by piece, into the very bytes :meth:`Deflated.of` gives for the
+    whole (zlib's output does not depend on how its input is cut): a large part need never be whole in memory."""
+
+    def __init__(self) -> None:
+        self._packer = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)   # as zipfile's ZIP_DEFLATED
+        self._out: list[bytes] = []
+        self._crc = self._size = 0
+
+    def write(self, piece: bytes) -> None:
+        self._crc = zlib.crc32(piece, self._crc)
+        self._size += len(piece)
+        self._out.append(self._packer.compress(piece))
+
+    def deflated(self) -> Deflated:
+        self._out.append(self._packer.flush())
+        return Deflated(b"".join(self._out), self._crc, self._size)
 
 
 # ------------------------------------------------------------------ sniffing
@@ -505,18 +533,21 @@ class Package:
         self._sound.add(name)
         return data
 
-    def holds(self, name: str, data: bytes) -> bool:
+    def holds(self, name: str, data: bytes | Deflated) -> bool:
         """Whether a part's content is ``data``: found, and refused, as :meth:`read` would, but inflated a
-        megabyte at a time and kept nowhere, so an ehxl sheet rendered anew is never held twice to be compared."""
+        megabyte at a time and kept nowhere, so an ehxl sheet rendered anew is never held twice to be compared.
+        A part deflated already is inflated to be compared only when its size and CRC are the file's."""
+        info = self._infos[name]
+        if isinstance(data, Deflated):
+            data = data.content() if (data.size, data.crc) == (info.file_size, info.CRC) else None
         if name in self._cache:
             return self._cache[name] == data
-        info = self._infos[name]
         self._check_size(info)
         size, same = 0, True
         try:
             with self._zip.open(info) as fh:
                 while chunk := fh.read(_CHUNK):
-                    same = same and data.startswith(chunk, size)
+                    same = same and data is not None and data.startswith(chunk, size)
                     size += len(chunk)
                     if size > self.limits.max_part_bytes:
                         raise WorkbookRefused(_overload("one item inside it is far larger than the file says"),
@@ -524,7 +555,7 @@ class Package:
         except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
             raise WorkbookRefused(_damaged(f"{self._what(info.filename)} is garbled"), path=self.path) from exc
         self._sound.add(name)
-        return same and size == len(data)
+        return same and data is not None and size == len(data)
 
     def forget(self, name: str) -> None:
         """Drop a part's cached content (a large sheet, once read): it is inflated again if asked for."""
@@ -681,6 +712,9 @@ def _read_up_to(fh, limit: int) -> bytes:
 
 
 _CHUNK = 1 << 20
+#: How much of a part the check of a saved copy inflates at a time: a few pieces of this size are alive at once (the
+#: inflated piece, zipfile's and the parser's buffers), so it is kept small enough to fit where the job left room.
+_CHECKED_PIECE = 1 << 18
 
 
 class _RootStarted(Exception):
@@ -908,29 +942,35 @@ def _found(z: zipfile.ZipFile, name: str, how: str) -> Expected | None:
 
 
 def _check_parses(z: zipfile.ZipFile, name: str) -> None:
-    """Raise XMLSyntaxError where ``XML_PARSER`` would, fed a megabyte at a time and building no tree (a
+    """Raise XMLSyntaxError where ``XML_PARSER`` would, fed a piece at a time and building no tree (a
     10,000-row sheet's tree would take tens of MB)."""
     parser = well_formed_parser()
-    with z.open(name) as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            parser.feed(chunk)
+    for piece in _pieces(z, name):
+        parser.feed(piece)
     parser.close()
 
 
 def _inflates(z: zipfile.ZipFile, name: str) -> None:
-    """Raise BadZipFile unless the entry inflates to its CRC and size, read a megabyte at a time."""
-    with z.open(name) as fh:
-        while fh.read(1 << 20):
-            pass
+    """Raise BadZipFile unless the entry inflates to its CRC and size, read a piece at a time."""
+    for _ in _pieces(z, name):
+        pass
 
 
 def _sha256(z: zipfile.ZipFile, name: str) -> str:
-    """The hash of an entry's content, inflated a megabyte at a time (its CRC checked at the end, as by read)."""
+    """The hash of an entry's content, inflated a piece at a time (its CRC checked at the end, as by read)."""
     h = hashlib.sha256()
-    with z.open(name) as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
+    for piece in _pieces(z, name):
+        h.update(piece)
     return h.hexdigest()
+
+
+def _pieces(z: zipfile.ZipFile, name: str) -> Iterator[bytes]:
+    """An entry's content, inflated whole when it is no larger than a megabyte (a parser fed it in pieces does more
+    work), else :data:`_CHECKED_PIECE` at a time."""
+    piece = _CHECKED_PIECE if z.getinfo(name).file_size > _CHUNK else _CHUNK
+    with z.open(name) as fh:
+        while chunk := fh.read(piece):
+            yield chunk
 
 
 def _backup(path: Path) -> Path:

@@ -18,7 +18,7 @@ from lxml import etree
 from .errors import WorkbookRefused
 from .grid import split_a1
 from .package import (PARSER_OPTIONS, PKG_REL_NS, REL_SHARED_STRINGS, REL_STYLES, REL_WORKSHEET, RT_PREFIX,
-                      XML_PARSER, Deflated, Package)
+                      XML_PARSER, Deflated, Deflater, Package)
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -220,6 +220,32 @@ def require_writable(pkg: Package) -> None:
 
 # ------------------------------------------------------------------ the edit session
 
+class PartWriter:
+    """Where a part is rendered (``write``, as a file's): held as it is while it is small, deflated as it is
+    written once it reaches :data:`KEPT_DEFLATED` bytes, so a 20,000-row sheet (6 MB) is never whole in memory.
+    :meth:`result` is what :meth:`Session.put` takes: bytes, or the :class:`~ehxl.package.Deflated` part."""
+
+    def __init__(self) -> None:
+        self._pending: list[bytes] = []       # pieces, not a growing buffer: a large one would be copied as it grew
+        self._held = 0
+        self._deflater: Deflater | None = None
+
+    def write(self, data: bytes) -> None:
+        if self._deflater is not None:
+            self._deflater.write(data)
+            return
+        self._pending.append(data)
+        self._held += len(data)
+        if self._held >= KEPT_DEFLATED:
+            self._deflater = Deflater()
+            for piece in self._pending:
+                self._deflater.write(piece)
+            self._pending = []
+
+    def result(self) -> bytes | Deflated:
+        return b"".join(self._pending) if self._deflater is None else self._deflater.deflated()
+
+
 class Session:
     """Pending edits to a package: parts rendered whole, staff parts edited as trees, deletions.
 
@@ -262,19 +288,20 @@ class Session:
         self.types[name] = content_type
         self.structural.add(name)
 
-    def put(self, name: str, data: bytes, content_type: str) -> None:
-        """A part rendered whole; one of :data:`KEPT_DEFLATED` bytes or more is compared with the file's now and
-        kept deflated (or not at all, when the file has it already), so large sheets are not held whole."""
+    def put(self, name: str, data: bytes | Deflated, content_type: str) -> None:
+        """A part rendered whole; one of :data:`KEPT_DEFLATED` bytes or more (see :class:`PartWriter`) is compared
+        with the file's now and kept deflated (or not at all, when the file has it already), so large sheets are
+        not held whole."""
         self.trees.pop(name, None)
         self.structural.discard(name)
         self.cell_styles.pop(name, None)
         self.types[name] = content_type
-        if len(data) < KEPT_DEFLATED:
+        if not isinstance(data, Deflated) and len(data) < KEPT_DEFLATED:
             self.raw[name] = data
         elif self.pkg.has(name) and self.pkg.holds(name, data):
             self.raw.pop(name, None)
         else:
-            self.raw[name] = Deflated.of(data)
+            self.raw[name] = data if isinstance(data, Deflated) else Deflated.of(data)
 
     def delete(self, name: str) -> None:
         self.trees.pop(name, None)

@@ -14,7 +14,7 @@ import io
 import math
 import re
 import sys
-from typing import Callable
+from typing import Callable, Protocol
 from urllib.parse import quote
 
 from .grid import a1, column_letter
@@ -36,6 +36,10 @@ _TO_ESCAPE = '&<>"\r'
 _NEEDS_ESCAPING = re.compile(f"[{_TO_ESCAPE}]")
 #: Text that cannot go into a cell as it is: to be cleaned (:func:`clean_text`) or escaped.
 _NOT_PLAIN = re.compile(f"[{_ILLEGAL}{_TO_ESCAPE}]|{_ESCAPE}")
+
+
+class _Writable(Protocol):
+    def write(self, data: bytes, /) -> object: ...
 
 
 def clean_text(text: str, limit: int = MAX_TEXT) -> str:
@@ -188,8 +192,8 @@ def _extent(rows: list[list]) -> tuple[int, int]:
 
 def _sheet_rows(spec: SheetSpec, xf: Callable[[str, str | None], int], date1904: bool,
                 write: Callable[[bytes], object]) -> list[tuple[str, str, str, str | None]]:
-    """Each row's ``<row>``, encoded and handed to ``write``; returns the links (cell, location or URL, display,
-    other workbook).
+    """Each row's ``<row>``, encoded and handed to ``write`` a few hundred rows at a time; returns the links
+    (cell, location or URL, display, other workbook).
 
     A board sheet can have 100,000 cells, so the work for each is kept small: the
     style's fragment of XML is worked out once, plain text goes in as it is, and
@@ -201,6 +205,7 @@ def _sheet_rows(spec: SheetSpec, xf: Callable[[str, str | None], int], date1904:
     text_head = _ByStyle(lambda style: f'" s="{xf(style, None)}" t="inlineStr"><is><t>')
     tails: dict[tuple[object, str], str] = {}
     fits: dict[tuple[int, str], int] = {}
+    done: list[str] = []
     for r, row in enumerate(spec.rows, start=1):
         cells = []
         number = str(r)
@@ -234,14 +239,52 @@ def _sheet_rows(spec: SheetSpec, xf: Callable[[str, str | None], int], date1904:
         if cells:
             lines = row_lines(spec, row) if tall else 1
             height = f' ht="{min(409, 15 * lines)}" customHeight="1"' if lines > 1 else ""
-            write(f'<row r="{r}"{height}>{"".join(cells)}</row>'.encode("utf-8"))
+            done.append(f'<row r="{r}"{height}>{"".join(cells)}</row>')
+            if len(done) == _ROWS_AT_A_TIME:
+                write("".join(done).encode("utf-8"))
+                done.clear()
+    write("".join(done).encode("utf-8"))
     return links
 
 
-def render_sheet(spec: SheetSpec, xf: Callable[[str, str | None], int], *, date1904: bool = False,
-                 drawing_rid: str | None = None, link_rids: dict[str, str] | None = None,
-                 legacy_rid: str | None = None, code_name: str | None = None) -> bytes:
-    """The worksheet part for ``spec``, children in the order Excel's schema requires.
+_ROWS_AT_A_TIME = 256
+
+
+def _write_hyperlinks(part: _Writable, links: list[tuple[str, str, str, str | None]],
+                      link_rids: dict[str, str]) -> None:
+    """The ``<hyperlinks>``, written a few hundred at a time: an Overdue sheet has one a row, and all of them
+    made into one text would be the largest thing alive when a 20,000-row plan is rolled up."""
+    part.write(b"<hyperlinks>")
+    for start in range(0, len(links), _LINKS_AT_A_TIME):
+        items = []
+        for ref, target, display, other_file in links[start:start + _LINKS_AT_A_TIME]:
+            if other_file:
+                items.append(f'<hyperlink ref="{ref}" r:id="{link_rids[ref]}" '
+                             f'location="{_escaped(target.lstrip("#"))}" display="{_escaped(display)}"/>')
+            elif is_url(target):
+                items.append(f'<hyperlink ref="{ref}" r:id="{link_rids[ref]}" display="{_escaped(display)}"/>')
+            else:
+                items.append(f'<hyperlink ref="{ref}" location="{_escaped(target.lstrip("#"))}" '
+                             f'display="{_escaped(display)}"/>')
+        part.write("".join(items).encode("utf-8"))
+    part.write(b"</hyperlinks>")
+
+
+_LINKS_AT_A_TIME = 512
+
+
+def render_sheet(spec: SheetSpec, xf: Callable[[str, str | None], int], **kw) -> bytes:
+    """The worksheet part for ``spec`` as bytes (see :func:`write_sheet` for ``kw``)."""
+    part = io.BytesIO()               # the rows written into one buffer, which becomes the part without a copy
+    write_sheet(spec, xf, part, **kw)
+    return part.getvalue()
+
+
+def write_sheet(spec: SheetSpec, xf: Callable[[str, str | None], int], part: _Writable, *, date1904: bool = False,
+                drawing_rid: str | None = None, link_rids: dict[str, str] | None = None,
+                legacy_rid: str | None = None, code_name: str | None = None) -> None:
+    """The worksheet part for ``spec``, children in the order Excel's schema requires, written into ``part`` a
+    row at a time (a large sheet need never be whole in memory: see :class:`ehxl.parts.PartWriter`).
 
     ``link_rids`` gives the relationship id of each cell whose link is a URL;
     ``legacy_rid`` that of the VML drawing holding ehxl's buttons, and
@@ -270,7 +313,6 @@ def render_sheet(spec: SheetSpec, xf: Callable[[str, str | None], int], *, date1
         cols = "".join(f'<col min="{c}" max="{c}" width="{number_text(min(255.0, max(0.0, float(w))))}" '
                        f'customWidth="1"/>' for c, w in sorted(spec.widths.items()))
         out.append(f"<cols>{cols}</cols>")
-    part = io.BytesIO()               # the rows written into one buffer, which becomes the part without a copy
     part.write(DECLARATION)
     part.write("".join(out).encode("utf-8"))
     links: list[tuple[str, str, str, str | None]] = []
@@ -282,17 +324,9 @@ def render_sheet(spec: SheetSpec, xf: Callable[[str, str | None], int], *, date1
     if spec.autofilter:
         out.append(f'<autoFilter ref="{escape_xml(spec.autofilter.replace("$", ""))}"/>')
     if links:
-        items = []
-        for ref, target, display, other_file in links:
-            if other_file:
-                items.append(f'<hyperlink ref="{ref}" r:id="{link_rids[ref]}" '
-                             f'location="{_escaped(target.lstrip("#"))}" display="{_escaped(display)}"/>')
-            elif is_url(target):
-                items.append(f'<hyperlink ref="{ref}" r:id="{link_rids[ref]}" display="{_escaped(display)}"/>')
-            else:
-                items.append(f'<hyperlink ref="{ref}" location="{_escaped(target.lstrip("#"))}" '
-                             f'display="{_escaped(display)}"/>')
-        out.append(f"<hyperlinks>{''.join(items)}</hyperlinks>")
+        part.write("".join(out).encode("utf-8"))
+        _write_hyperlinks(part, links, link_rids)
+        out = []
     out.append('<printOptions horizontalCentered="1"/>')
     out.append('<pageMargins left="0.5" right="0.5" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>')
     fit = ' fitToWidth="1" fitToHeight="0"' if spec.fit_to_width else ""
@@ -305,4 +339,3 @@ def render_sheet(spec: SheetSpec, xf: Callable[[str, str | None], int], *, date1
         out.append(f'<legacyDrawing r:id="{legacy_rid}"/>')
     out.append("</worksheet>")
     part.write("".join(out).encode("utf-8"))
-    return part.getvalue()

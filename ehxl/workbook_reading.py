@@ -27,7 +27,7 @@ from lxml import etree
 from . import rag, xml_scan
 from .errors import WorkbookRefused
 from .grid import GridCell, SheetGrid, column_index, split_a1
-from .package import PARSER_OPTIONS, XML_PARSER, Package, well_formed_parser
+from .package import PARSER_OPTIONS, XML_PARSER, Package, WellFormed
 
 #: Excel's own limit on the characters in one cell; longer text is cut there.
 MAX_TEXT = 32_767
@@ -38,9 +38,6 @@ _BUILTIN_FORMATS = {9: "0%", 10: "0.00%", 14: "dd/mm/yyyy", 15: "d-mmm-yy", 16: 
 _QUOTED = re.compile(r'"[^"]*"|\[[^\]]*\]|\\.|_.|\*.')
 _ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
 
-
-#: The scanned parts are still checked to be well-formed XML, by a parser that builds no tree.
-_WELL_FORMED = well_formed_parser()
 _DATE_CODE = re.compile(r"[dmyhs]", re.I)
 
 
@@ -176,11 +173,13 @@ def _shared_strings(pkg: Package) -> list[str]:
         return []
     data = pkg.read(part)
     pkg.forget(part)                  # read once: its bytes need not stay in memory for the rest of the run
-    etree.fromstring(data, _WELL_FORMED)
+    check = WellFormed(data)
     try:
         return _scan_strings(data)
     except xml_scan.NotPlain:
         pass
+    finally:
+        check.wait()
     out: list[str] = []
     for _, si in etree.iterparse(io.BytesIO(data), events=("end",), tag="{*}si", **_PARSER_KW):
         out.append(_text_of(si))
@@ -238,11 +237,14 @@ def _read_sheet(pkg: Package, name: str, part: str, strings: list[str], styles: 
                 date1904: bool) -> SheetGrid:
     epoch = datetime(1904, 1, 1) if date1904 else datetime(1899, 12, 30)
     data = pkg.read(part)
-    etree.fromstring(data, _WELL_FORMED)
+    check = WellFormed(data)
     try:
-        return _scan_sheet(data, name, strings, styles, epoch)
+        grid = _scan_sheet(data, name, strings, styles, epoch)
     except xml_scan.NotPlain:
-        return _parse_sheet(data, name, strings, styles, epoch)
+        grid = None
+    finally:
+        check.wait()
+    return grid if grid is not None else _parse_sheet(data, name, strings, styles, epoch)
 
 
 def _scan_sheet(data: bytes, name: str, strings: list[str], styles: _Styles, epoch: datetime) -> SheetGrid:

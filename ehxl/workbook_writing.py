@@ -84,11 +84,11 @@ from typing import Iterable
 from .errors import WorkbookRefused
 from .flags import OverdueFlags
 from .package import Deflated, Package, SaveReport, save_package
-from .parts import (CT_CHART, CT_DRAWING, CT_RELS, CT_WORKSHEET, RT_CHART, RT_DRAWING, RT_HYPERLINK, RT_VML, Session,
-                    part_code_name, relative_target, rels_name, rels_xml, require_writable)
+from .parts import (CT_CHART, CT_DRAWING, CT_RELS, CT_WORKSHEET, RT_CHART, RT_DRAWING, RT_HYPERLINK, RT_VML, PartWriter,
+                    Session, part_code_name, relative_target, rels_name, rels_xml, require_writable)
 from .records import OWNED_STATE_SHEET, Records
 from .report import SheetSpec
-from .sheet_rendering import render_sheet, url_links
+from .sheet_rendering import url_links, write_sheet
 from .styles import Styles
 from .workbook_part import Sheet, WorkbookPart, check_sheet_name, sheet_code_name
 
@@ -202,9 +202,10 @@ class WorkbookWriter:
         if keep.buttons:
             legacy_rid = f"rId{len(rels) + 1}"
             rels.append((legacy_rid, RT_VML, relative_target(part, keep.buttons), False))
-        xml = render_sheet(spec, self.styles.named, date1904=self._book.date1904(), drawing_rid=drawing_rid,
-                           link_rids=link_rids, legacy_rid=legacy_rid, code_name=keep.code_name)
-        self._s.put(part, xml, CT_WORKSHEET)
+        xml = PartWriter()
+        write_sheet(spec, self.styles.named, xml, date1904=self._book.date1904(), drawing_rid=drawing_rid,
+                    link_rids=link_rids, legacy_rid=legacy_rid, code_name=keep.code_name)
+        self._s.put(part, xml.result(), CT_WORKSHEET)
         if rels:
             self._s.put(rels_name(part), rels_xml(rels), CT_RELS)
         elif self._s.has(rels_name(part)):

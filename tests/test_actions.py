@@ -279,3 +279,25 @@ def test_equal_values_of_different_types_read_as_their_own_text():
     assert [a.update for a in plan.actions] == [actions.cell_text(v) for v in values]
     assert plan.actions[0].texts["progress_pct"] == "1" and plan.actions[2].texts["progress_pct"] == "True"
     assert plan.actions[1].texts["progress_pct"] == "1" and plan.actions[5].texts["progress_pct"] == "2.5"
+
+
+def _plan_rows(level: bool) -> dict[int, list]:
+    head = ["Ref", "Action", "Lead", "Timescale", "Status"] + (["Progress level"] if level else [])
+    rows = {1: ["Early Help plan"], 3: head}
+    for n in range(4, 12):
+        rows[n] = [f"1.{n}", f"Action {n}", "RP", f"By {n}.3.16", "Green"] + (["2"] if level else [])
+    rows[14] = ["Levels of progress"]
+    rows[15] = ["Progress", "1", "2", "3", "4"]
+    return rows
+
+
+@pytest.mark.parametrize("level", [False, True])
+def test_a_plan_read_with_its_rows_released_is_the_same_plan_and_keeps_what_maturity_reads(level):
+    kept, released = grid_of("Plan", _plan_rows(level)), grid_of("Plan", _plan_rows(level))
+    plan = actions.read_action_plan(kept)
+    same = actions.read_action_plan(released, release_rows=True)
+    assert same == plan and len(plan.actions) == 8
+    assert sorted(kept.cells) == [1, 3, *range(4, 12), 14, 15]
+    # the title and header rows stay, and the level grid under the plan (the plan's reading stops there)
+    assert sorted(released.cells) == sorted(kept.cells) if level else [1, 3, 14, 15]
+    assert all(released.cells[r] == kept.cells[r] for r in released.cells)

@@ -154,3 +154,20 @@ def test_action_rows_are_stored_as_given_with_owners_as_json(tmp_path: Path):
     loaded = history.baseline(path, on_or_before=AS_OF).actions
     assert loaded[0] == full
     assert loaded[1] == {**dict.fromkeys(full), **bare}
+
+
+def test_a_run_recorded_from_rows_made_as_they_are_read_is_the_run_recorded_from_a_list(tmp_path: Path):
+    from ehxl.changes import snapshot_of, streamed_snapshot
+
+    analysis = api.analyse_file(derby_like_plan(tmp_path / "plan.xlsx"), as_of=AS_OF)[0]
+    tables = []
+    for made in (snapshot_of(analysis, file="plan.xlsx"), streamed_snapshot(analysis, file="plan.xlsx")):
+        path = tmp_path / f"{type(made.actions).__name__}.sqlite"
+        history.record(path, made, output="plan.xlsx", kind="workbook", ehxl_version="t")
+        with closing(sqlite3.connect(path)) as db:
+            tables.append([db.execute(f"SELECT * FROM {t}").fetchall() for t in ("actions", "figures")] +
+                          [db.execute("SELECT as_of, total, complete, overdue, green, amber, red FROM runs").fetchall()])
+    assert tables[0] == tables[1]
+    assert tables[0][2] == [("2015-11-02", 8, 1, 2, *(snapshot_of(analysis, file="x").headline()[c]
+                                                      for c in ("green", "amber", "red")))]
+    assert len(tables[0][0]) == 8

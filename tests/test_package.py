@@ -869,6 +869,40 @@ def test_holds_compares_a_part_with_new_bytes_as_read_would(tmp_path):
     assert "far larger" in str(err.value) or "would expand" in str(err.value)
 
 
+def test_holds_compares_a_part_with_a_deflated_one_as_with_its_content(tmp_path):
+    rng = random.Random(5)
+    sheet = b"<worksheet>" + b"".join(b'<row r="%d"/>' % rng.randrange(10**9) for _ in range(200_000)) + \
+        b"</worksheet>"
+    path = rezip(make_plan(tmp_path / "plan.xlsx"), tmp_path / "big.xlsx", {"xl/worksheets/sheet9.xml": sheet})
+    name = "xl/worksheets/sheet9.xml"
+    for content in (sheet, sheet[:-1], sheet[:2**20] + b"x" + sheet[2**20 + 1:], b""):
+        deflated = package.Deflated.of(content)
+        assert Package.open(path).holds(name, deflated) is (content == sheet)
+        pkg = Package.open(path)
+        pkg.read(name)
+        assert pkg.holds(name, deflated) is (content == sheet)
+
+
+def test_holds_refuses_a_part_damaged_deep_inside_whatever_it_is_compared_with(tmp_path):
+    path = _damage_deep_inside(tmp_path / "kpis.xlsx")
+    with pytest.raises(WorkbookRefused) as read:
+        Package.open(path).read("xl/worksheets/sheet1.xml")
+    with pytest.raises(WorkbookRefused) as held:
+        Package.open(path).holds("xl/worksheets/sheet1.xml", package.Deflated.of(b"<worksheet/>"))
+    assert str(held.value) == str(read.value)
+
+
+@pytest.mark.parametrize("piece", [1, 7, 300, 65_536, 10**7])
+def test_a_part_deflated_piece_by_piece_is_the_part_deflated_whole(piece):
+    rng = random.Random(7)
+    content = b"<worksheet>" + b"".join(b'<row r="%d"/>' % rng.randrange(10**6) for _ in range(30_000)) + \
+        b"</worksheet>"
+    deflater = package.Deflater()
+    for start in range(0, len(content), piece):
+        deflater.write(content[start:start + piece])
+    assert deflater.deflated() == package.Deflated.of(content)
+
+
 def test_holds_refuses_a_part_damaged_deep_inside_as_read_does(tmp_path):
     path = _damage_deep_inside(tmp_path / "kpis.xlsx")
     with pytest.raises(WorkbookRefused) as read:

@@ -781,6 +781,22 @@ def test_part_code_name_refuses_what_parse_part_refuses(xml):
     assert str(scanned.value) == str(parsed.value)
 
 
+@pytest.mark.parametrize("rows", [10, 3_000, 40_000])
+def test_a_part_written_a_row_at_a_time_is_held_whole_while_small_and_deflated_once_large(rows):
+    from ehxl.package import Deflated
+    from ehxl.parts import KEPT_DEFLATED, PartWriter
+
+    content = [b'<row r="%d"><c><v>%d</v></c></row>' % (n, n * 7) for n in range(rows)]
+    writer = PartWriter()
+    for row in content:
+        writer.write(row)
+    whole = b"".join(content)
+    if len(whole) < KEPT_DEFLATED:
+        assert writer.result() == whole
+    else:
+        assert writer.result() == Deflated.of(whole)
+
+
 def test_a_large_board_sheet_kept_deflated_until_the_save_is_saved_whole_and_left_alone_when_unchanged(plan):
     """A rendered part of a megabyte or more waits for the save deflated: the file holds what was rendered,
     ``changes()`` shows it whole, and an identical run, or a changed one, behaves as for a small sheet."""

@@ -223,3 +223,32 @@ def test_row_cells_read_like_the_dict_they_replace():
     assert dict(cells) == {"ref": "A12", "deadline": "F12"} and cells == {"ref": "A12", "deadline": "F12"}
     assert cells.get("deadline") == "F12" and cells.get("owner") is None and "owner" not in cells
     assert len(cells) == 2 and list(cells) == ["ref", "deadline"]
+
+
+class _OnePart:
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def read(self, part: str) -> bytes:
+        return self.data
+
+
+@pytest.mark.parametrize("tail", ["", "<extra>", "</sheetData>", "<c r=\"A1\">&bogus;</c>"])
+def test_a_large_sheet_checked_beside_its_scan_reads_and_fails_as_one_checked_first(tail, monkeypatch):
+    from ehxl import package
+
+    rows = "".join(re.sub(r'r="([A-Z]*)(\d)"', lambda m: f'r="{m.group(1)}{n}{m.group(2)}"', PLAIN[0] + PLAIN[2])
+                   for n in range(1, 3000))         # rows 11 and 13, 21 and 23, ...
+    data = sheet(rows, tail=tail)
+    assert len(data) > package._CHECKED_BESIDE
+
+    def read():
+        try:
+            return reading._read_sheet(_OnePart(data), "Plan", "xl/worksheets/sheet1.xml", STRINGS, _Styles(), False)
+        except etree.XMLSyntaxError as exc:
+            return f"{type(exc).__name__}: {exc}"
+    beside = read()
+    monkeypatch.setattr(package, "_CHECKED_BESIDE", len(data) + 1)
+    at_once = read()
+    assert isinstance(beside, str) == bool(tail)
+    assert beside == at_once if tail else same(beside, at_once) and len(beside.cells) == 2 * 2999
