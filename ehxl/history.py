@@ -32,7 +32,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from .changes import Snapshot, headline_from, headline_kind
+from .changes import ACTION_FIELDS, Snapshot, headline_from
 from .errors import EhxlError
 
 SCHEMA_VERSION = 1
@@ -41,8 +41,7 @@ DEFAULT_NAME = "ehxl-history.sqlite"
 BUSY_TIMEOUT_S = 30.0
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
-_ACTION_COLUMNS = ("team", "file", "sheet", "row", "ref", "theme", "action", "owners", "deadline", "deadline_kind",
-                   "status", "complete", "overdue", "update_text", "cell", "status_cell", "update_cell", "link")
+_ACTION_COLUMNS = tuple("update_text" if k == "update" else k for k in ACTION_FIELDS)
 _FIGURE_COLUMNS = ("kind", "team", "name", "period_end", "value", "numerator", "denominator", "declared",
                    "computed", "file", "cell")
 
@@ -233,44 +232,47 @@ def _insert(db: sqlite3.Connection, run_id: int, snap: Snapshot, sources, findin
     return headline_from(kinds)
 
 
-def _action_table_rows(run_id: int, actions: Iterable[dict], kinds: dict[tuple, int]) -> Iterator[tuple]:
+def _action_table_rows(run_id: int, actions: Iterable[dict | tuple], kinds: dict[tuple, int]) -> Iterator[tuple]:
     """Each action's row of the ``actions`` table, each counted in ``kinds`` (see
-    :func:`~ehxl.changes.headline_from`)."""
+    :func:`~ehxl.changes.headline_from`).  An action is a snapshot's row, or the tuple of its values in the
+    order of :data:`~ehxl.changes.ACTION_FIELDS` (a streamed snapshot's)."""
     owners_json: dict[tuple[str, ...], str] = {}
     for a in actions:
-        key = headline_kind(a)
+        items = a if type(a) is tuple else _items(a)
+        (team, file, sheet, row, ref, theme, action, owners, deadline, deadline_kind, status, complete, overdue,
+         update, cell, status_cell, update_cell, link) = items
+        key = status, bool(complete), bool(overdue)
         kinds[key] = kinds.get(key, 0) + 1
-        yield _action_values(run_id, a, owners_json)
+        yield (run_id, team, file, sheet, row, ref, theme, action, _as_json(owners, owners_json), deadline,
+               deadline_kind, status, int(complete), int(overdue), update, cell, status_cell, update_cell, link)
 
 
-def _action_values(run_id: int, a: dict, owners_json: dict[tuple[str, ...], str]) -> tuple:
-    """One action's row of the ``actions`` table; ``owners_json`` remembers each list of owners as JSON (a plan
-    of 20,000 actions has a few hundred)."""
+def _items(a: dict) -> tuple:
+    """A snapshot's row as the tuple of its values in the order of :data:`~ehxl.changes.ACTION_FIELDS`."""
     try:
-        items = _action_items(a)
+        return _action_items(a)
     except KeyError:                    # a row without some of the optional fields: those are blank
-        items = _action_items({**_OPTIONAL_BLANK, **a})
-    (team, file, sheet, row, ref, theme, action, owners, deadline, deadline_kind, status, complete, overdue,
-     update, cell, status_cell, update_cell, link) = items
+        return _action_items({**_OPTIONAL_BLANK, **a})
+
+
+def _as_json(owners: list[str], owners_json: dict[tuple[str, ...], str]) -> str:
+    """The owners as JSON; ``owners_json`` remembers each list (a plan of 20,000 actions has a few hundred)."""
     key = tuple(owners) if type(owners) is list else None
     as_json = owners_json.get(key) if key is not None else None
     if as_json is None:
         as_json = _owners_json(owners)
         if key is not None:
             owners_json[key] = as_json
-    return (run_id, team, file, sheet, row, ref, theme, action, as_json, deadline, deadline_kind, status,
-            int(complete), int(overdue), update, cell, status_cell, update_cell, link)
+    return as_json
 
 
 #: The actions' columns as :func:`_load` reads them, and the key of each in the row it makes (the update last).
 _LOADED_COLUMNS = tuple(c for c in _ACTION_COLUMNS if c != "update_text") + ("update_text",)
 _LOADED_KEYS = tuple(c for c in _ACTION_COLUMNS if c != "update_text") + ("update",)
-#: The key of each of :data:`_ACTION_COLUMNS` in a snapshot's action row.
-_ACTION_KEYS = tuple("update" if c == "update_text" else c for c in _ACTION_COLUMNS)
-_action_items = operator.itemgetter(*_ACTION_KEYS)
+_action_items = operator.itemgetter(*ACTION_FIELDS)
 #: The keys a snapshot's action row may lack (blank in the table); the owners, update, complete and overdue it
 #: must have.
-_OPTIONAL_BLANK = dict.fromkeys(k for k in _ACTION_KEYS if k not in ("owners", "update", "complete", "overdue"))
+_OPTIONAL_BLANK = dict.fromkeys(k for k in ACTION_FIELDS if k not in ("owners", "update", "complete", "overdue"))
 #: ``json.dumps(owners, ensure_ascii=False)`` without making an encoder for each list.
 _owners_json = json.JSONEncoder(ensure_ascii=False).encode
 
