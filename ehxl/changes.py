@@ -81,8 +81,13 @@ def headline_from(kinds: dict[tuple, int]) -> dict:
 
 
 def action_row(act, *, team: str | None, file: str, overdue: bool, link: str | None = None) -> dict:
-    """An :class:`~ehxl.actions.Action` as the plain row a snapshot keeps."""
-    return dict(zip(ACTION_FIELDS, action_values(act, team=team, file=file, overdue=overdue, link=link)))
+    """An :class:`~ehxl.actions.Action` as the plain row a snapshot keeps (a literal: quicker than a zip)."""
+    (team, file, sheet, row, ref, theme, action, owners, deadline, deadline_kind, status, complete, overdue, update,
+     cell, status_cell, update_cell, link) = action_values(act, team=team, file=file, overdue=overdue, link=link)
+    return {"team": team, "file": file, "sheet": sheet, "row": row, "ref": ref, "theme": theme, "action": action,
+            "owners": owners, "deadline": deadline, "deadline_kind": deadline_kind, "status": status,
+            "complete": complete, "overdue": overdue, "update": update, "cell": cell, "status_cell": status_cell,
+            "update_cell": update_cell, "link": link}
 
 
 def action_values(act, *, team: str | None, file: str, overdue: bool, link: str | None = None) -> tuple:
