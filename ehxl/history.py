@@ -175,17 +175,27 @@ def _version(db: sqlite3.Connection) -> int:
     return db.execute("PRAGMA user_version").fetchone()[0]
 
 
-def _migrate(db: sqlite3.Connection) -> None:
-    """Bring the schema up to date inside the caller's transaction."""
+def _migrate(db: sqlite3.Connection) -> list[str]:
+    """Bring the schema up to date inside the caller's transaction.
+
+    A new file's indexes are returned, not made: the caller makes them once its
+    first run is in, as an index built once over 20,000 rows costs less than
+    one kept up as each row is added.
+    """
     version = _version(db)
-    if version == 0 and db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0:
+    new = version == 0 and db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0
+    if new:
         db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    indexes = []
     for step in range(version + 1, SCHEMA_VERSION + 1):
         for statement in MIGRATIONS[step].split(";"):
-            if statement.strip():
+            if new and statement.lstrip().startswith("CREATE INDEX"):
+                indexes.append(statement)
+            elif statement.strip():
                 db.execute(statement)
     if version < SCHEMA_VERSION:
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    return indexes
 
 
 def record(path: Path, snapshot: Snapshot, *, output: str, kind: str, ehxl_version: str,
@@ -197,10 +207,12 @@ def record(path: Path, snapshot: Snapshot, *, output: str, kind: str, ehxl_versi
         with closing(_connect(path)) as db:
             db.execute("BEGIN IMMEDIATE")
             try:
-                _migrate(db)
+                indexes = _migrate(db)
                 run_id = db.execute("INSERT INTO runs (run_at, as_of, output, kind, ehxl_version) VALUES (?,?,?,?,?)",
                                     (run_at, snapshot.as_of.isoformat(), output, kind, ehxl_version)).lastrowid
                 head = _insert(db, run_id, snapshot, sources, findings)
+                for statement in indexes:
+                    db.execute(statement)
                 db.execute("UPDATE runs SET total = ?, complete = ?, overdue = ?, green = ?, amber = ?, red = ? "
                            "WHERE id = ?", (head["total"], head["complete"], head["overdue"], head["green"],
                                             head["amber"], head["red"], run_id))

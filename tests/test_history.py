@@ -41,6 +41,21 @@ def test_a_roll_up_is_recorded_with_its_actions_and_figures(tmp_path: Path):
     assert findings == 6                                     # 3 errors, 3 warnings
 
 
+def test_a_new_history_has_every_table_and_index_of_its_schema_and_uses_them(tmp_path: Path):
+    plan = derby_like_plan(tmp_path / "plan.xlsx")
+    path = api.rollup(plan, as_of=AS_OF, backup=False).history
+    with closing(sqlite3.connect(path)) as db:
+        made = dict(db.execute("SELECT name, sql FROM sqlite_master ORDER BY name").fetchall())
+        plan_used = " ".join(r[-1] for r in db.execute("EXPLAIN QUERY PLAN SELECT * FROM actions WHERE run_id = 1"))
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+    with closing(sqlite3.connect(":memory:")) as db:
+        db.executescript(history.MIGRATIONS[history.SCHEMA_VERSION])
+        schema = dict(db.execute("SELECT name, sql FROM sqlite_master ORDER BY name").fetchall())
+    assert made == schema and {"actions_run", "figures_run", "runs_as_of"} <= made.keys()
+    assert "USING INDEX actions_run" in plan_used
+
+
 def test_no_history_records_nothing(tmp_path: Path):
     plan = derby_like_plan(tmp_path / "plan.xlsx")
     assert api.rollup(plan, as_of=AS_OF, backup=False, history=False).history is None
