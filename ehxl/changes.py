@@ -40,6 +40,9 @@ class Snapshot:
     run_at: str = ""
     actions: list[dict] = field(default_factory=list)
     figures: list[dict] = field(default_factory=list)
+    #: Fields None in every action (a workbook's actions have no team and no link): the history need not say so
+    #: row by row.
+    blank: tuple[str, ...] = ()
 
     def headline(self) -> dict:
         return headline_of(self.actions)
@@ -120,9 +123,9 @@ def figure_rows(analysis, *, team: str | None, file: str) -> list[dict]:
 
 
 def snapshot_of(analysis, *, file: str) -> Snapshot:
-    """One workbook's roll-up as a snapshot (its actions have no team)."""
+    """One workbook's roll-up as a snapshot (its actions have no team and no link)."""
     return Snapshot(as_of=analysis.as_of, actions=list(action_rows(analysis, file=file)),
-                    figures=figure_rows(analysis, team=None, file=file))
+                    figures=figure_rows(analysis, team=None, file=file), blank=("team", "link"))
 
 
 def streamed_snapshot(analysis, *, file: str) -> Snapshot:
@@ -131,7 +134,7 @@ def streamed_snapshot(analysis, *, file: str) -> Snapshot:
     20,000 rows take some 13 MiB."""
     rows = action_rows(analysis, file=file, make=action_values)
     return Snapshot(as_of=analysis.as_of, actions=rows,  # type: ignore[arg-type]
-                    figures=figure_rows(analysis, team=None, file=file))
+                    figures=figure_rows(analysis, team=None, file=file), blank=("team", "link"))
 
 
 def action_rows(analysis, *, file: str, make=action_row) -> Iterator:

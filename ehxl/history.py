@@ -230,8 +230,12 @@ def _insert(db: sqlite3.Connection, run_id: int, snap: Snapshot, sources, findin
     """The run's rows, its actions read once (they may be made as they are read: see
     :func:`~ehxl.changes.streamed_snapshot`); returns the run's headline, counted on the way."""
     kinds: dict[tuple, int] = {}
-    db.executemany(f"INSERT INTO actions (run_id, {', '.join(_ACTION_COLUMNS)}) VALUES "
-                   f"({', '.join('?' * (len(_ACTION_COLUMNS) + 1))})", _action_table_rows(run_id, snap.actions, kinds))
+    rows: Iterable[tuple] = _action_table_rows(run_id, snap.actions, kinds)
+    columns = ("run_id", *_ACTION_COLUMNS)
+    if snap.blank:                      # left out, NULL all the same: sqlite3 looks for an adapter for each None
+        kept = [i for i, k in enumerate(("run_id", *ACTION_FIELDS)) if k not in snap.blank]
+        rows, columns = map(operator.itemgetter(*kept), rows), tuple(columns[i] for i in kept)
+    db.executemany(f"INSERT INTO actions ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})", rows)
     db.executemany(f"INSERT INTO figures (run_id, {', '.join(_FIGURE_COLUMNS)}) VALUES "
                    f"({', '.join('?' * (len(_FIGURE_COLUMNS) + 1))})",
                    [(run_id, *(f.get(c) for c in _FIGURE_COLUMNS)) for f in snap.figures])

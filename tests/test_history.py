@@ -171,6 +171,22 @@ def test_action_rows_are_stored_as_given_with_owners_as_json(tmp_path: Path):
     assert loaded[1] == {**dict.fromkeys(full), **bare}
 
 
+def test_fields_a_snapshot_says_are_blank_are_stored_as_null_and_the_others_in_their_columns(tmp_path: Path):
+    from ehxl.changes import snapshot_of
+
+    analysis = api.analyse_file(derby_like_plan(tmp_path / "plan.xlsx"), as_of=AS_OF)[0]
+    tables = []
+    for blank in (("team", "link"), ()):
+        made = snapshot_of(analysis, file="plan.xlsx")
+        made.blank = blank
+        path = tmp_path / f"{len(blank)}.sqlite"
+        history.record(path, made, output="plan.xlsx", kind="workbook", ehxl_version="t")
+        with closing(sqlite3.connect(path)) as db:
+            tables.append(db.execute("SELECT * FROM actions").fetchall())
+    assert tables[0] == tables[1] and len(tables[0]) == 8
+    assert {(r[1], r[-1]) for r in tables[0]} == {(None, None)} and all(r[4] for r in tables[0])
+
+
 def test_a_run_recorded_from_rows_made_as_they_are_read_is_the_run_recorded_from_a_list(tmp_path: Path):
     from ehxl.changes import snapshot_of, streamed_snapshot
 
