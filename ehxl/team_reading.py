@@ -198,7 +198,7 @@ def _analyse(pool: ProcessPoolExecutor, paths: Sequence[Path], register: OwnerRe
     outcomes: list[Outcome | None] = [None] * len(paths)
 
     def collect(i: int) -> None:
-        outcomes[i] = pickle.loads(futures[i].result())
+        outcomes[i] = _with_register(pickle.loads(futures[i].result()), register)
         if done:
             done(i, outcomes[i])
 
@@ -243,8 +243,23 @@ def _may_list_owners(path: Path) -> bool:
 
 
 def _read_and_analyse(path: Path, register: bytes | None, options: dict) -> bytes:
-    """The worker: one file's outcome, pickled here so that its legends' read-only mappings go too."""
-    return _dumps(_light(_outcome(path, _unpickled(register), options)))
+    """The worker: one file's outcome, pickled here so that its legends' read-only mappings go too, and without
+    the shared register (see :func:`_with_register`)."""
+    shared = _unpickled(register)
+    outcome = _light(_outcome(path, shared, options))
+    if shared and outcome.analysis is not None:
+        outcome.analysis.register = None
+    return _dumps(outcome)
+
+
+def _with_register(outcome: Outcome, register: OwnerRegister | None) -> Outcome:
+    """A worker's outcome given back the shared register its analysis was checked against, as this process's
+    own object: sent with every team it was 42 KB a team for a city's 300 people (more than the team's
+    actions and findings), and a copy of it per team here.  A register with people in it is always the one
+    the analysis holds (the engine turns to a team's own Owners sheet only without one)."""
+    if register and outcome.analysis is not None:
+        outcome.analysis.register = register
+    return outcome
 
 
 #: The register the last task named, as sent and as unpickled: a worker unpickles it once, not once per file

@@ -675,6 +675,28 @@ def test_owners_of_a_file_that_fails_to_read_are_not_applied_in_parallel_either(
     assert len(parallel[2]) == 13
 
 
+def _read_with_register(folder: Path, owners: Path, monkeypatch, *, parallel: bool) -> tuple:
+    from ehxl import team_reading
+
+    monkeypatch.setattr(team_reading, "pays", lambda files: parallel)
+    pack = api.read_pack([folder], out=folder.parent / "pack.xlsx", as_of=AS_OF, owners=owners)
+    return api.PackResult(folder.parent / "pack.xlsx", pack).json(), [t.analysis.register for t in pack.teams]
+
+
+def test_a_register_given_reaches_every_team_read_in_parallel_as_one_object(tmp_path: Path, monkeypatch):
+    from benchmark import make_register
+
+    folder = _team_folder(tmp_path)
+    owners = tmp_path / "owners.csv"
+    make_register(owners, people=20)
+    serial, serial_registers = _read_with_register(folder, owners, monkeypatch, parallel=False)
+    parallel, registers = _read_with_register(folder, owners, monkeypatch, parallel=True)
+    assert parallel == serial
+    assert len(registers) == 11 and all(r is registers[0] for r in registers)    # the workers' teams' too
+    assert [o.name for o in registers[0]] == [o.name for o in serial_registers[0]] and len(registers[0]) == 29
+    assert any(f["rule"] == "owner-unknown" for f in parallel["findings"])       # north's XY is on nobody's
+
+
 def test_without_worker_processes_the_files_are_read_here(tmp_path: Path, monkeypatch):
     import concurrent.futures
 
