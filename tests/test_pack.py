@@ -738,6 +738,24 @@ def test_only_files_whose_sheets_include_owners_are_opened_for_the_register_gues
     assert team_reading._may_list_owners(tmp_path / "cut.xlsx")        # unreadable: the careful guess decides
 
 
+def test_a_file_read_whole_for_the_register_guess_is_not_read_again_for_its_analysis(tmp_path: Path, monkeypatch):
+    from ehxl import team_reading
+
+    north = derby_like_plan(tmp_path / "north.xlsx")
+    damaged = _owners_then_damage(tmp_path / "damaged owners.xlsx")
+    options = {"as_of": AS_OF, "within": None, "kinds": None}
+    afresh = team_reading._outcome(north, team_reading._register(team_reading._guess_people(north)), options)
+    reads, read_team = [], team_reading.read_team
+    monkeypatch.setattr(team_reading, "read_team", lambda path: reads.append(path.name) or read_team(path))
+    people = team_reading._read_for_guess(north)
+    assert people == team_reading._guess_people(north) and len(people) == 5
+    kept = team_reading._outcome(north, team_reading._register(people), options)
+    assert reads == ["north.xlsx"] and not team_reading._READ                  # read once, then let go
+    assert kept.analysis.findings == afresh.analysis.findings and kept.analysis.summary == afresh.analysis.summary
+    # a file that does not read whole is guessed from its Owners sheet, as before, and nothing is kept
+    assert [o.name for o in team_reading._read_for_guess(damaged)] == ["Zed Zebra"] and not team_reading._READ
+
+
 def _city_counted_both_ways(folder: Path) -> tuple[dict, dict | None]:
     from ehxl import pack as pack_mod, summary
 
