@@ -10,7 +10,7 @@ initials, roles, e-mail) lets each part be checked with :func:`resolve`.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from dataclasses import dataclass
 from typing import Iterable, Iterator, Mapping
 
@@ -225,6 +225,11 @@ def _cell(value: object) -> str | None:
     return text or None
 
 
+def _index(by: dict[str, Owner], key: str | None, owner: Owner) -> None:
+    if key:
+        by.setdefault(key, owner)
+
+
 class OwnerRegister:
     """The people (and roles) who may own actions, looked up the ways staff write them.
 
@@ -233,37 +238,46 @@ class OwnerRegister:
 
     def __init__(self, owners: Iterable[Owner]):
         self._owners = list(owners)
-        self._by: dict[str, dict[str, Owner]] = {k: {} for k in ("name", "initials", "email", "role")}
+
+    # The lookups are made when first asked for: a team's Owners sheet is often read only for its people (the
+    # register of a board pack is every team's), and a register is sent to other processes without them.
+
+    @cached_property
+    def _by(self) -> dict[str, dict[str, Owner]]:
+        by: dict[str, dict[str, Owner]] = {k: {} for k in ("name", "initials", "email", "role")}
         for owner in self._owners:
-            self._index("name", normalise(owner.name), owner)
+            _index(by["name"], normalise(owner.name), owner)
             if owner.initials:
-                self._index("initials", _initials_key(owner.initials), owner)
+                _index(by["initials"], _initials_key(owner.initials), owner)
             if owner.email:
-                self._index("email", normalise(owner.email), owner)
+                _index(by["email"], normalise(owner.email), owner)
             if owner.role:
-                self._index("role", normalise(owner.role), owner)
-        # full names of two words or more, by their words, for names_in: a cell's runs of words are looked up
-        self._full_names: dict[str, list[tuple[int, Owner]]] = {}
+                _index(by["role"], normalise(owner.role), owner)
+        return by
+
+    @cached_property
+    def _full_names(self) -> dict[str, list[tuple[int, Owner]]]:
+        """Full names of two words or more, by their words, for names_in: a cell's runs of words are looked up."""
+        full: dict[str, list[tuple[int, Owner]]] = {}
         for order, (key, owner) in enumerate(self._by["name"].items()):
             words = _words(key).split()
             if len(key.split()) >= 2 and words:
-                self._full_names.setdefault(" ".join(words), []).append((order, owner))
-        self._name_lengths = sorted({name.count(" ") + 1 for name in self._full_names})
+                full.setdefault(" ".join(words), []).append((order, owner))
+        return full
 
-    def _index(self, kind: str, key: str | None, owner: Owner) -> None:
-        if key:
-            self._by[kind].setdefault(key, owner)
+    @cached_property
+    def _name_lengths(self) -> list[int]:
+        return sorted({name.count(" ") + 1 for name in self._full_names})
 
     @classmethod
     def from_rows(cls, rows: Iterable[Mapping[str, object]], *, source: str = "Owners") -> "OwnerRegister":
         """A register from table rows keyed by header text (Name required; Initials, Role, Email optional)."""
         rows = list(rows)
         columns: dict[str, str] = {}
-        for row in rows:
-            for header in row:
-                field = _header_key(header)
-                if field and field not in columns:
-                    columns[field] = header  # type: ignore[assignment]
+        for header in dict.fromkeys(h for row in rows for h in row):    # each row of a sheet repeats its headers
+            field = _header_key(header)
+            if field and field not in columns:
+                columns[field] = header  # type: ignore[assignment]
         if rows and "name" not in columns:
             found = ", ".join(str(h) for h in dict.fromkeys(h for r in rows for h in r if h)) or "none"
             raise ValueError(f"{source} has no Name column (headers found: {found})")

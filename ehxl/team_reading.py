@@ -5,12 +5,13 @@ the work splits cleanly over a process pool.  Two things keep the parallel
 path giving exactly what the serial one gives:
 
 * The owner register shared by every team comes from the Owners sheets of
-  *all* the files, which is known only once every file is read.  This process
-  first guesses it from the Owners sheets alone (opening only the files whose
-  workbook.xml lists one), the pool analyses every file against the guess, and
-  the guess is checked against the Owners sheets the full reads found; when a
-  file failed the full read (so its owners do not count) the files are
-  analysed again with the right register.
+  *all* the files, which is known only once every file is read.  It is first
+  guessed from the files whose workbook.xml lists an Owners sheet, read whole
+  by the pool and this process alike and kept for their analysis (reading is
+  most of a file's work and needs no register); the pool then analyses every
+  file against the guess, and the guess is checked against the Owners sheets
+  the analyses found; when a file failed the full read (so its owners do not
+  count) the files are analysed again with the right register.
 * Workers send back plain outcomes, never an exception (``EhxlError`` takes a
   keyword-only ``path`` and does not survive unpickling), and results are put
   back in the files' order whatever order the workers finish in.
@@ -50,7 +51,7 @@ from .workbook_reading import read_workbook
 from .workbook_writing import OWNED_STATE_SHEET, WorkbookWriter
 
 if TYPE_CHECKING:
-    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 #: Files from which a pool pays for itself, by how its workers start.  Measured on 4 December 2026 on a
 #: 2-core machine, whole ``ehxl rollup`` runs over team files of 30-200 actions: with "fork" (Linux's default
@@ -167,12 +168,28 @@ def _rounds(pool: ProcessPoolExecutor, paths: Sequence[Path], given: OwnerRegist
     """The outcomes against the register given, else against the guess, read again if the guess was wrong."""
     if given is not None:
         return _analyse(pool, paths, given, options, done)
-    guess = [person for path in paths if _may_list_owners(path) for person in _guess_people(path)]
-    outcomes = _analyse(pool, paths, _register(guess), options, done)
+    try:
+        guess = _guess(pool, paths)
+        outcomes = _analyse(pool, paths, _register(guess), options, done)
+    finally:
+        _READ.clear()
     found = [p for o in outcomes for p in o.people]
     if found != guess:                       # a file with an Owners sheet failed its full read
         outcomes = _analyse(pool, paths, _register(found), options, None)
     return outcomes
+
+
+def _guess(pool: ProcessPoolExecutor, paths: Sequence[Path]) -> list[Owner]:
+    """The people on the Owners sheets of every file that may have one, read by the pool's workers and this
+    process alike (see :func:`_read_for_guess`)."""
+    listing = [path for path in paths if _may_list_owners(path)]
+    people: list[list[Owner] | None] = [None] * len(listing)
+
+    def got(i: int, found: list[Owner]) -> None:
+        people[i] = found
+
+    _share_out(pool, listing, lambda path: pool.submit(_read_for_guess, path), _read_for_guess, got)
+    return [person for found in people for person in found or ()]
 
 
 class PoolUnavailable(Exception):
@@ -191,35 +208,49 @@ def _analyse(pool: ProcessPoolExecutor, paths: Sequence[Path], register: OwnerRe
     Between its own files this process unpickles what the workers have
     finished, so that work is shared out too instead of left to the end.
     """
-    from concurrent.futures import as_completed
-
-    shared = _dumps(register) if register is not None else None
-    futures = [pool.submit(_read_and_analyse, path, shared, dict(options)) for path in paths]
+    shared = zlib.compress(_dumps(register), 1) if register is not None else None
     outcomes: list[Outcome | None] = [None] * len(paths)
 
-    def collect(i: int) -> None:
-        outcomes[i] = pickle.loads(futures[i].result())
+    def got(i: int, outcome: Outcome | bytes) -> None:
+        outcomes[i] = _with_register(pickle.loads(outcome), register) if isinstance(outcome, bytes) else outcome
         if done:
             done(i, outcomes[i])
 
+    _share_out(pool, paths, lambda path: pool.submit(_read_and_analyse, path, shared, dict(options)),
+               lambda path: _light(_outcome(path, register, options)), got)
+    return outcomes                                  # type: ignore[return-value]
+
+
+def _share_out(pool: ProcessPoolExecutor, paths: Sequence[Path], submit: Callable[[Path], Future],
+               here: Callable[[Path], object], got: Callable[[int, object], None]) -> None:
+    """``got(i, result)`` for every path: the pool's workers take paths from the start, this process (``here``)
+    from the end for as long as no worker has started them, and between its own it takes what the workers have
+    finished, so that work is shared out too instead of left to the end."""
+    from concurrent.futures import as_completed
+
+    futures = [submit(path) for path in paths]
+    taken = [False] * len(paths)
+
+    def collect(i: int) -> None:
+        taken[i] = True
+        got(i, futures[i].result())
+
     try:
-        ready = 0                                    # the workers' outcomes collected so far, in order
+        ready = 0                                    # the workers' results collected so far, in order
         for i in reversed(range(len(paths))):
             while ready < i and futures[ready].done():
                 collect(ready)
                 ready += 1
             if not futures[i].cancel():              # a worker has it: every file before it is theirs too
                 break
-            outcomes[i] = _light(_outcome(paths[i], register, options))
-            if done:
-                done(i, outcomes[i])
-        left = {future: i for i, future in enumerate(futures) if outcomes[i] is None}
+            taken[i] = True
+            got(i, here(paths[i]))
+        left = {future: i for i, future in enumerate(futures) if not taken[i]}
         for future in as_completed(left):
             collect(left[future])
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
         raise
-    return outcomes                                  # type: ignore[return-value]
 
 
 #: A ``<sheet name="Owners" ...>`` (or "owner register"...) in workbook.xml, looked for as bytes.
@@ -243,31 +274,71 @@ def _may_list_owners(path: Path) -> bool:
 
 
 def _read_and_analyse(path: Path, register: bytes | None, options: dict) -> bytes:
-    """The worker: one file's outcome, pickled here so that its legends' read-only mappings go too."""
-    return _dumps(_light(_outcome(path, _unpickled(register), options)))
+    """The worker: one file's outcome, pickled here so that its legends' read-only mappings go too, and without
+    the shared register (see :func:`_with_register`)."""
+    shared = _unpickled(register, deflated=True)
+    outcome = _light(_outcome(path, shared, options))
+    if shared and outcome.analysis is not None:
+        outcome.analysis.register = None
+    return _dumps(outcome)
+
+
+def _with_register(outcome: Outcome, register: OwnerRegister | None) -> Outcome:
+    """A worker's outcome given back the shared register its analysis was checked against, as this process's
+    own object: sent with every team it was 42 KB a team for a city's 300 people (more than the team's
+    actions and findings), and a copy of it per team here.  A register with people in it is always the one
+    the analysis holds (the engine turns to a team's own Owners sheet only without one)."""
+    if register and outcome.analysis is not None:
+        outcome.analysis.register = register
+    return outcome
 
 
 #: The register the last task named, as sent and as unpickled: a worker unpickles it once, not once per file
-#: (a city's register of 300 people is 20 KB, half a millisecond to unpickle), and shares it between files as
-#: the serial path does.
+#: (a city's register of 300 people is 19 KB), and shares it between files as the serial path does.  It is
+#: sent deflated (2 KB; 3 KB for the 1,400 people of a hundred teams' Owners sheets, 76 KB as it is): sent whole
+#: with every file it kept the worker waiting for its next file, while this process's thread that feeds the
+#: pool waited for the GIL to write the rest of it into a pipe of 64 KB.
 _REGISTER: tuple[bytes | None, OwnerRegister | None] = (None, None)
 
 
-def _unpickled(register: bytes | None) -> OwnerRegister | None:
+def _unpickled(register: bytes | None, *, deflated: bool = False) -> OwnerRegister | None:
     global _REGISTER
     if register is None:
         return None
     if _REGISTER[0] != register:
-        _REGISTER = (register, pickle.loads(register))
+        _REGISTER = (register, pickle.loads(zlib.decompress(register) if deflated else register))
     return _REGISTER[1]
 
 
 def _outcome(path: Path, register: OwnerRegister | None, options: Mapping) -> Outcome:
-    """One file read and analysed, or why it could not be read."""
+    """One file read (unless this process read it for the guess) and analysed, or why it could not be read."""
     try:
-        return analysed(*read_team(path), register, options)
+        read = _READ.pop(path, None) or read_team(path)
+        return analysed(*read, register, options)
     except EhxlError as exc:
         return Outcome(refused=exc.detail)
+
+
+#: The files this process read whole for the guess (see :func:`_read_for_guess`), by path, until analysed.
+_READ: dict[Path, tuple[list[SheetGrid], Config | None]] = {}
+
+
+def _read_for_guess(path: Path) -> list[Owner]:
+    """The people on a file's Owners sheets, for the guess; the file is read whole and kept for its analysis.
+
+    The register is known only once every such file is read, but reading is
+    most of a file's work and needs no register: kept here, the analysis that
+    follows (by this process, when it takes the file again) does not read it
+    twice, and the workers read while the guess is made instead of waiting for
+    it.  A file that does not read whole is guessed from its Owners sheets alone
+    (as if it had read: the check of the guess then finds its people missing).
+    """
+    try:
+        read = read_team(path)
+    except Exception:                               # noqa: BLE001  (its analysis reads it again, and says why)
+        return _guess_people(path)
+    _READ[path] = read
+    return owner_people(read[0])
 
 
 def _light(outcome: Outcome) -> Outcome:

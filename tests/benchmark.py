@@ -172,8 +172,9 @@ WORD_FILL = {"Complete": FILLS[0], "On track": FILLS[0], "Green": FILLS[0], "In 
              "Amber": FILLS[1], "Behind schedule": FILLS[2], "Red": FILLS[2], "Not started": FILLS[3]}
 
 
-def make_team(path: Path, rng, actions: int) -> None:
-    """One team's plan, laid out its own way: header words, title rows, RAG as words or as fill only."""
+def make_team(path: Path, rng, actions: int, owners: bool = False) -> None:
+    """One team's plan, laid out its own way: header words, title rows, RAG as words or as fill only; with
+    ``owners``, an Owners sheet as ehxl's template has (see :func:`owners_sheet`)."""
     import xlsxwriter
 
     words = {f: rng.choice(h) for f, h in HEADERS.items()}
@@ -209,7 +210,18 @@ def make_team(path: Path, rng, actions: int) -> None:
             ws.write(row, 4, word)
         if rng.random() < 0.7:
             ws.write(row, 5, "Progress update for the board " * rng.randint(1, 3))
+    if owners:
+        owners_sheet(wb, path.stem)
     wb.close()
+
+
+def owners_sheet(wb, team: str) -> None:
+    """The team's Owners sheet: the people every generated plan names, and six of its own."""
+    ws = wb.add_worksheet("Owners")
+    ws.write_row(0, 0, ["Name", "Initials", "Role"])
+    for i, person in enumerate([*REGISTERED, *((f"Worker{i} {team.title().replace(' ', '')}", "", "Family worker")
+                                                for i in range(6))], start=1):
+        ws.write_row(i, 0, person)
 
 
 def _deadline(ws, row: int, rng, dated) -> None:
@@ -226,8 +238,9 @@ def _deadline(ws, row: int, rng, dated) -> None:
         ws.write(row, 3, f"{due:%B %Y}")
 
 
-def make_teams(folder: Path, teams: int, seed: int = 11) -> int:
-    """``teams`` team workbooks of 30 to 200 actions each, the same for the same seed; the number of actions."""
+def make_teams(folder: Path, teams: int, seed: int = 11, owners: bool = False) -> int:
+    """``teams`` team workbooks of 30 to 200 actions each, the same for the same seed (with ``owners``, each
+    with an Owners sheet); the number of actions."""
     import random
 
     rng = random.Random(seed)
@@ -235,7 +248,7 @@ def make_teams(folder: Path, teams: int, seed: int = 11) -> int:
     total = 0
     for n in range(1, teams + 1):
         actions = rng.randint(30, 200)
-        make_team(folder / f"team {n:03}.xlsx", rng, actions)
+        make_team(folder / f"team {n:03}.xlsx", rng, actions, owners)
         total += actions
     return total
 
@@ -280,36 +293,44 @@ def check_pack(folder: Path, out: Path, actions: int) -> None:
                          f"{doc['actions']['total']} of {actions} actions")
 
 
+#: Everyone the generated plans name (PEOPLE), as a register lists them.
+REGISTERED = [("Rachel Price", "RP", ""), ("Vicky Wood", "VW", ""), ("Nadia Hussain", "NH", ""),
+              ("Sam Walsh", "SW", ""), ("Fran Doyle", "FD", ""), ("Nancy Meehan", "NM", ""),
+              ("Louison Ricketts", "LR", "Service Manager"), ("Cheryl Smith", "CS", ""),
+              ("Early Help management team", "", "")]
+
+
 def make_register(path: Path, people: int = 300) -> None:
     """An owner register as a council keeps one (CSV: Name, Initials, Role): the generated teams' owners, and
     ``people`` more, so that every owner cell is checked against a few hundred names."""
     import csv
 
-    named = [("Rachel Price", "RP", ""), ("Vicky Wood", "VW", ""), ("Nadia Hussain", "NH", ""),
-             ("Sam Walsh", "SW", ""), ("Fran Doyle", "FD", ""), ("Nancy Meehan", "NM", ""),
-             ("Louison Ricketts", "LR", "Service Manager"), ("Cheryl Smith", "CS", ""),
-             ("Early Help management team", "", "")]
     with path.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         writer.writerow(["Name", "Initials", "Role"])
-        writer.writerows(named)
+        writer.writerows(REGISTERED)
         writer.writerows((f"Practitioner{i} Surname{i}", "", "Practitioner") for i in range(people))
 
 
-def pack_rows(sizes: list[int], repeat: int, register: bool = False) -> None:
+def pack_rows(sizes: list[int], repeat: int, register: bool = False, team_owners: bool = False) -> None:
     print(f"\n{'teams':>9}  {'actions':>7}  {'ehxl pack (s)':>13}  {'serial (s)':>10}  {'pandas (s)':>10}  "
           f"{'ratio':>6}  {'aim':>5}  {'RSS MiB ehxl/serial/pandas':>26}")
     with tempfile.TemporaryDirectory() as tmp:
         owners = Path(tmp) / "owners.csv"
         make_register(owners)
+        out = Path(tmp) / "out" / "pack.xlsx"
+        out.parent.mkdir(exist_ok=True)
         for teams in sizes:
             folder = Path(tmp) / f"teams-{teams}"
             actions = make_teams(folder, teams)
-            out = Path(tmp) / "out" / "pack.xlsx"
-            out.parent.mkdir(exist_ok=True)
             check_pack(folder, out, actions)
-            args = ["rollup", str(folder), "-o", str(out), "--as-of", "2015-11-02"]
-            for label, extra in [(f"{teams}", [])] + ([(f"{teams} reg", ["--owners", str(owners)])] if register else []):
+            runs = [(f"{teams}", folder, [])] + ([(f"{teams} reg", folder, ["--owners", str(owners)])] if register else [])
+            if team_owners:
+                runs.append((f"{teams} own", Path(tmp) / f"teams-{teams}-own", []))
+                make_teams(runs[-1][1], teams, owners=True)
+                check_pack(runs[-1][1], out, actions)
+            for label, folder, extra in runs:
+                args = ["rollup", str(folder), "-o", str(out), "--as-of", "2015-11-02"]
                 (t_ehxl, m_ehxl), (t_serial, m_serial), (t_pandas, m_pandas) = best_of(
                     [([sys.executable, "-m", "ehxl.cli", *args, *extra], EHXL_OK),
                      ([sys.executable, "-c", EHXL_SERIAL, *args, *extra], EHXL_OK),
@@ -405,6 +426,9 @@ def main() -> None:
     parser.add_argument("--register", action="store_true",
                         help="also time each pack with an owner register of about 300 people (--owners), every "
                              "owner cell checked against it (rows 'reg'); the pandas script checks no owners")
+    parser.add_argument("--team-owners", action="store_true",
+                        help="also time each pack of teams whose workbooks each have an Owners sheet, as ehxl's "
+                             "template has (rows 'own'): the register is every team's Owners sheet")
     parser.add_argument("--no-again", dest="again", action="store_false",
                         help="leave out the rows 'again': the plan rolled up before, at the board of 31/03/2016, its "
                              "history beside it, and rolled up for 30/06/2016 (what a performance officer meets)")
@@ -416,7 +440,7 @@ def main() -> None:
             return
         print()
         plan_rows(args.rows, args.repeat, args.again)
-    pack_rows(args.teams, args.repeat, args.register)
+    pack_rows(args.teams, args.repeat, args.register, args.team_owners)
 
 
 if __name__ == "__main__":

@@ -675,6 +675,28 @@ def test_owners_of_a_file_that_fails_to_read_are_not_applied_in_parallel_either(
     assert len(parallel[2]) == 13
 
 
+def _read_with_register(folder: Path, owners: Path, monkeypatch, *, parallel: bool) -> tuple:
+    from ehxl import team_reading
+
+    monkeypatch.setattr(team_reading, "pays", lambda files: parallel)
+    pack = api.read_pack([folder], out=folder.parent / "pack.xlsx", as_of=AS_OF, owners=owners)
+    return api.PackResult(folder.parent / "pack.xlsx", pack).json(), [t.analysis.register for t in pack.teams]
+
+
+def test_a_register_given_reaches_every_team_read_in_parallel_as_one_object(tmp_path: Path, monkeypatch):
+    from benchmark import make_register
+
+    folder = _team_folder(tmp_path)
+    owners = tmp_path / "owners.csv"
+    make_register(owners, people=20)
+    serial, serial_registers = _read_with_register(folder, owners, monkeypatch, parallel=False)
+    parallel, registers = _read_with_register(folder, owners, monkeypatch, parallel=True)
+    assert parallel == serial
+    assert len(registers) == 11 and all(r is registers[0] for r in registers)    # the workers' teams' too
+    assert [o.name for o in registers[0]] == [o.name for o in serial_registers[0]] and len(registers[0]) == 29
+    assert any(f["rule"] == "owner-unknown" for f in parallel["findings"])       # north's XY is on nobody's
+
+
 def test_without_worker_processes_the_files_are_read_here(tmp_path: Path, monkeypatch):
     import concurrent.futures
 
@@ -714,6 +736,24 @@ def test_only_files_whose_sheets_include_owners_are_opened_for_the_register_gues
     assert [team_reading._may_list_owners(p) for p in (with_owners, plain, tmp_path / "register.xlsx")] == [
         True, False, True]
     assert team_reading._may_list_owners(tmp_path / "cut.xlsx")        # unreadable: the careful guess decides
+
+
+def test_a_file_read_whole_for_the_register_guess_is_not_read_again_for_its_analysis(tmp_path: Path, monkeypatch):
+    from ehxl import team_reading
+
+    north = derby_like_plan(tmp_path / "north.xlsx")
+    damaged = _owners_then_damage(tmp_path / "damaged owners.xlsx")
+    options = {"as_of": AS_OF, "within": None, "kinds": None}
+    afresh = team_reading._outcome(north, team_reading._register(team_reading._guess_people(north)), options)
+    reads, read_team = [], team_reading.read_team
+    monkeypatch.setattr(team_reading, "read_team", lambda path: reads.append(path.name) or read_team(path))
+    people = team_reading._read_for_guess(north)
+    assert people == team_reading._guess_people(north) and len(people) == 5
+    kept = team_reading._outcome(north, team_reading._register(people), options)
+    assert reads == ["north.xlsx"] and not team_reading._READ                  # read once, then let go
+    assert kept.analysis.findings == afresh.analysis.findings and kept.analysis.summary == afresh.analysis.summary
+    # a file that does not read whole is guessed from its Owners sheet, as before, and nothing is kept
+    assert [o.name for o in team_reading._read_for_guess(damaged)] == ["Zed Zebra"] and not team_reading._READ
 
 
 def _city_counted_both_ways(folder: Path) -> tuple[dict, dict | None]:
