@@ -919,11 +919,12 @@ def test_a_part_deflated_beforehand_is_written_as_writestr_writes_it(tmp_path, e
     def written(data) -> bytes:
         path = tmp_path / "out.zip"
         with zipfile.ZipFile(path, "w", allowZip64=True) as out:
-            out.writestr("first.xml", b"<a/>")
-            info = zipfile.ZipInfo("xl/worksheets/sheet1.xml", date_time=(2026, 12, 7, 15, 0, 0))
+            when = (2026, 12, 7, 15, 0, 0)    # fixed: two writes a second apart must not differ in their dates
+            out.writestr(zipfile.ZipInfo("first.xml", date_time=when), b"<a/>")
+            info = zipfile.ZipInfo("xl/worksheets/sheet1.xml", date_time=when)
             info.compress_type, info.external_attr = zipfile.ZIP_DEFLATED, external_attr
             package._write_part(out, info, data)
-            out.writestr("last.xml", b"<b/>")
+            out.writestr(zipfile.ZipInfo("last.xml", date_time=when), b"<b/>")
         return path.read_bytes()
 
     deflated = package.Deflated.of(content)
