@@ -863,11 +863,17 @@ def _write_part(out: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes | Defla
     info.flag_bits, info.CRC, info.compress_size, info.file_size = 0, data.crc, len(data.data), data.size
     if not info.external_attr:
         info.external_attr = 0o600 << 16
+    _append_entry(out, info, data.data, zip64=info.file_size * 1.05 > zipfile.ZIP64_LIMIT)
+
+
+def _append_entry(out: zipfile.ZipFile, info: zipfile.ZipInfo, raw: bytes, *, zip64: bool) -> None:
+    """An entry whose CRC and sizes ``info`` holds already, written with its stored (compressed) bytes as they
+    are: through zipfile's own bookkeeping, which has no public way to take bytes compressed elsewhere."""
     info.header_offset = out.fp.tell()
     out._writecheck(info)
     out._didModify = True
-    out.fp.write(info.FileHeader(info.file_size * 1.05 > zipfile.ZIP64_LIMIT))
-    out.fp.write(data.data)
+    out.fp.write(info.FileHeader(zip64))
+    out.fp.write(raw)
     out.filelist.append(info)
     out.NameToInfo[info.filename] = info
     out.start_dir = out.fp.tell()
@@ -886,14 +892,7 @@ def _copy_entry(pkg: Package, info: zipfile.ZipInfo, out: zipfile.ZipFile) -> Ex
     pkg.check_sound(info.filename)
     new = _copy_info(info)
     new.CRC, new.compress_size, new.file_size = info.CRC, info.compress_size, info.file_size
-    new.header_offset = out.fp.tell()
-    out._writecheck(new)
-    out._didModify = True
-    out.fp.write(new.FileHeader(False))
-    out.fp.write(raw)
-    out.filelist.append(new)
-    out.NameToInfo[new.filename] = new
-    out.start_dir = out.fp.tell()
+    _append_entry(out, new, raw, zip64=False)
     return "stored", hashlib.sha256(raw).hexdigest(), _entry(info)
 
 
