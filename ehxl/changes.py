@@ -60,14 +60,14 @@ def headline_of(rows: Iterable[dict]) -> dict:
     """Actions, complete, overdue, and each RAG colour as a count and a share of all actions."""
     kinds: dict[tuple, int] = {}
     for a in rows:
-        key = headline_kind(a)
+        key = headline_kind(a["status"], a["complete"], a["overdue"])
         kinds[key] = kinds.get(key, 0) + 1
     return headline_from(kinds)
 
 
-def headline_kind(row: dict) -> tuple[str | None, bool, bool]:
-    """What the headline counts of an action's row: its status, whether it is complete, whether overdue."""
-    return row["status"], bool(row["complete"]), bool(row["overdue"])
+def headline_kind(status: str | None, complete: object, overdue: object) -> tuple[str | None, bool, bool]:
+    """What the headline counts of an action: its status, whether it is complete, whether overdue."""
+    return status, bool(complete), bool(overdue)
 
 
 def headline_from(kinds: dict[tuple, int]) -> dict:

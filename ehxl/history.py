@@ -32,7 +32,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from .changes import ACTION_FIELDS, Snapshot, headline_from
+from .changes import ACTION_FIELDS, Snapshot, headline_from, headline_kind
 from .errors import EhxlError
 
 SCHEMA_VERSION = 1
@@ -257,7 +257,7 @@ def _action_table_rows(run_id: int, actions: Iterable[dict | tuple], kinds: dict
         items = a if type(a) is tuple else _items(a)
         (team, file, sheet, row, ref, theme, action, owners, deadline, deadline_kind, status, complete, overdue,
          update, cell, status_cell, update_cell, link) = items
-        key = status, bool(complete), bool(overdue)
+        key = headline_kind(status, complete, overdue)
         kinds[key] = kinds.get(key, 0) + 1
         yield (run_id, team, file, sheet, row, ref, theme, action, _as_json(owners, owners_json), deadline,
                deadline_kind, status, int(complete), int(overdue), update, cell, status_cell, update_cell, link)
