@@ -276,7 +276,7 @@ def _may_list_owners(path: Path) -> bool:
 def _read_and_analyse(path: Path, register: bytes | None, options: dict) -> bytes:
     """The worker: one file's outcome, pickled here so that its legends' read-only mappings go too, and without
     the shared register (see :func:`_with_register`)."""
-    shared = _unpickled(register, deflated=True)
+    shared = _unpickled(register)
     outcome = _light(_outcome(path, shared, options))
     if shared and outcome.analysis is not None:
         outcome.analysis.register = None
@@ -301,12 +301,12 @@ def _with_register(outcome: Outcome, register: OwnerRegister | None) -> Outcome:
 _REGISTER: tuple[bytes | None, OwnerRegister | None] = (None, None)
 
 
-def _unpickled(register: bytes | None, *, deflated: bool = False) -> OwnerRegister | None:
+def _unpickled(register: bytes | None) -> OwnerRegister | None:
     global _REGISTER
     if register is None:
         return None
     if _REGISTER[0] != register:
-        _REGISTER = (register, pickle.loads(zlib.decompress(register) if deflated else register))
+        _REGISTER = (register, pickle.loads(zlib.decompress(register)))
     return _REGISTER[1]
 
 
