@@ -474,7 +474,6 @@ class _RowReader:
         self._seen: dict[str, tuple[str, str]] = {}
         self._seen_other: dict[tuple[type, object], tuple[str, str]] = {}
         self._lead = min(cols, key=lambda f: cols[f])
-        self._header_words = [word for _, _, word in self._named]
 
     def take(self, r: int) -> None:
         self._row = r
@@ -489,7 +488,7 @@ class _RowReader:
         if self._is_level_grid(texts, lowered):
             self.stopped = True
             return
-        if self._is_repeated_header(texts, joined, lowered):
+        if self._is_repeated_header(texts):
             return
         if self._is_legend(texts):
             self.legend_lines += list(texts.values())
@@ -528,7 +527,9 @@ class _RowReader:
         """:func:`~ehxl.grid.row_texts`' text and :func:`cell_text` of a value not seen before (kept for the next
         time; a number is kept by type and value, since 1, 1.0 and True are equal keys but read differently)."""
         if type(value) is str:
-            both = self._seen[value] = (value.strip(), cell_text(value))
+            text = value.strip()
+            both = self._seen[value] = (text, text if len(value) < _SHORT and not _needs_cleaning(value)
+                                        else cell_text(value))     # cell_text's own shortcut, without its calls
             return both
         key = (type(value), value)
         both = self._seen_other.get(key)
@@ -548,18 +549,24 @@ class _RowReader:
         numbers = [t for c, t in sorted(texts.items())[1:]]
         return numbers == ["1", "2", "3", "4"]
 
-    def _is_repeated_header(self, texts: dict[int, str], joined: str, lowered: str) -> bool:
-        if len(texts) < self._header_needs:
+    def _is_repeated_header(self, texts: dict[int, str]) -> bool:
+        """Whether enough of the header's columns hold their header's text again.  A column that cannot is
+        found by :func:`_may_name`'s test, written out (it runs for every row); once too many columns cannot, the
+        row is no header, and a plain row gets there in a few columns, normalising no text."""
+        needs = self._header_needs
+        if len(texts) < needs:
             return False
-        if "<" not in joined and "(s)" not in lowered and \
-                sum(map(lowered.__contains__, self._header_words)) < self._header_needs:
-            return False                  # too few header words anywhere in the row (see _may_name)
-        matches = 0
+        spare = len(self._named) - needs            # columns that may miss while the row can still be a header
+        maybe = []
         for c, h, word in self._named:
             t = texts.get(c)
-            if t is not None and len(t) <= 60 and _may_name(t, word) and normalise_header(t) == h:
-                matches += 1
-        return matches >= self._header_needs
+            if t is not None and len(t) <= 60 and (word in (low := t.lower()) or "(s)" in low or "<" in t):
+                maybe.append((t, h))
+            elif spare:
+                spare -= 1
+            else:
+                return False
+        return sum(normalise_header(t) == h for t, h in maybe) >= needs
 
     def _is_legend(self, texts: dict[int, str]) -> bool:
         if len(texts) > 6:                              # each text is a line at least: more than a legend has

@@ -17,7 +17,7 @@ from lxml import etree
 
 from ehxl import actions, xml_scan
 from ehxl import workbook_reading as reading
-from ehxl.grid import column_letter
+from ehxl.grid import SheetGrid, column_letter
 
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 EPOCH = datetime(1899, 12, 30)
@@ -216,6 +216,30 @@ def test_the_header_pretest_never_rejects_a_header():
         for head in heads:
             if norm == head:
                 assert actions._may_name(text, actions._longest_word(head)), (text, head)
+
+
+def test_the_repeated_header_check_counts_as_the_plain_rule_does():
+    """_RowReader._is_repeated_header gives up once too many columns cannot hold their header again; it says
+    what the plain rule says: enough columns whose text normalises to their header's."""
+    header = ["Ref", "Theme", "Action", "Owner(s)", "Start", "Deadline", "Status", "Progress (%)", "Update"]
+    grid = SheetGrid("Plan")
+    for c, text in enumerate(header, 1):
+        grid.set(1, c, text)
+    row, cols = actions.find_header(grid)
+    heads = {c: actions.normalise_header(grid.text(row, c)) for c in cols.values()}
+    reader = actions._RowReader(grid, row, cols, heads)
+    rng = random.Random(7)
+    own = {c: [h, h.upper(), f" {h}. ", h + "(s)", f"<b>{h}</b>", "x" * 61 + h] for c, h in enumerate(header, 1)}
+    others = ["1.1", "RP", "Complete", "By 1.4.15", "Progress update", "Action number 7", "", "Owner", "Status"]
+    found = 0
+    for _ in range(20_000):
+        texts = {c: rng.choice(own[c] if rng.random() < 0.7 else others) for c in own if rng.random() < 0.9}
+        texts = {c: t for c, t in texts.items() if t}
+        plain = sum(1 for c, h, _ in reader._named if c in texts and len(texts[c]) <= 60
+                    and actions.normalise_header(texts[c]) == h) >= reader._header_needs
+        assert reader._is_repeated_header(texts) == plain, texts
+        found += plain
+    assert 1_000 < found < 19_000
 
 
 def test_row_cells_read_like_the_dict_they_replace():
