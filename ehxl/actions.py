@@ -94,6 +94,9 @@ _BLOCK_TAGS = {"p", "div", "br", "li", "ul", "ol", "tr", "h1", "h2", "h3", "h4"}
 
 
 _DUE_KINDS = frozenset((DateKind.DEADLINE, DateKind.MILESTONES))
+#: Enum members that every action is tested against, named once: Python 3.11 takes about 100 ns to read a member
+#: off its class, as long as the rest of :attr:`Action.complete`.
+_COMPLETE, _COMPLETED, _ONGOING = rag.Meaning.COMPLETE, DateKind.COMPLETED, DateKind.ONGOING
 #: A deadline of these kinds, clear and not revised, gives :func:`_check_deadline` nothing to say.
 _QUIET_KINDS = frozenset(DateKind) - {DateKind.EMPTY, DateKind.UNKNOWN}
 
@@ -168,19 +171,19 @@ class Action:
     @property
     def ongoing(self) -> bool:
         """No deadline because the work carries on ("From 1.4.15", "Jan 2021 onwards")."""
-        marked = any(p is not None and p.kind is DateKind.ONGOING for p in (self.revised, self.deadline, self.start))
+        marked = any(p is not None and p.kind is _ONGOING for p in (self.revised, self.deadline, self.start))
         onwards = self.start is not None and bool(re.search(r"\b(onwards|ongoing)\b", self.start.text, re.I))
         return (marked or onwards) and self.due is None
 
     @property
     def complete(self) -> bool:
-        if self.meaning is rag.Meaning.COMPLETE:
+        if self.meaning is _COMPLETE:
             return True
         if self.progress is not None and self.progress >= 1.0:
             return True
         revised, deadline = self.revised, self.deadline
-        return (revised is not None and revised.kind is DateKind.COMPLETED) or \
-            (deadline is not None and deadline.kind is DateKind.COMPLETED)
+        return (revised is not None and revised.kind is _COMPLETED) or \
+            (deadline is not None and deadline.kind is _COMPLETED)
 
     @property
     def label(self) -> str:
@@ -738,7 +741,7 @@ def _settle_status(act: Action, legend: rag.Legend, statuses: _Memo) -> list[Fin
                                        f"ehxl goes by the word. Make the colour and the word agree."))
     elif fill_colour:
         act.status, act.meaning = fill_colour, legend.meanings.get(fill_colour)
-    if act.progress is not None and act.progress >= 1.0 and act.meaning not in (None, rag.Meaning.COMPLETE):
+    if act.progress is not None and act.progress >= 1.0 and act.meaning not in (None, _COMPLETE):
         out.append(warning("status-inconsistent", act.sheet, act.cell("progress_pct"), act.row,
                            f"{where(act.sheet, act.cell('progress_pct'))} shows 100% but {act.label} is "
                            f"marked {act.meaning.value}; ehxl counts it complete. Update the status."))
