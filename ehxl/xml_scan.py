@@ -102,6 +102,16 @@ def count_tags(data: bytes, name: bytes, start: int = 0, end: int | None = None)
     return sum(data.count(b"<" + name + tail, start, end) for tail in (b" ", b">", b"/>", b"\t", b"\n", b"\r"))
 
 
+def holds_tags(data: bytes, name: bytes, found: int) -> bool:
+    """Whether the part's ``<name`` start tags (:func:`count_tags`) are just the ``found`` a scan matched, each
+    match starting with one.
+
+    A plain count of ``<name`` takes one pass where :func:`count_tags` takes six, and is never below it (it also
+    counts longer names, such as ``<mergeCells``), which is never below ``found``: where the plain count is
+    ``found``, so is :func:`count_tags`, asked only where it is not."""
+    return data.count(b"<" + name) == found or count_tags(data, name) == found
+
+
 def count_cells(data: bytes, start: int, end: int, rich: bool) -> int:
     """How many ``<c`` tags the rows hold; with rich inline strings (whose formats have ``<color`` and the
     like) every form is counted apart."""

@@ -218,6 +218,18 @@ def test_the_header_pretest_never_rejects_a_header():
                 assert actions._may_name(text, actions._longest_word(head)), (text, head)
 
 
+def test_holds_tags_says_what_counting_every_form_of_the_tag_says():
+    rng = random.Random(11)
+    pieces = [b"<si>", b"<si/>", b"<si ", b"<si\t", b"<sis>", b"<sir/>", b"</si>", b"<s", b"x", b"<mergeCell ",
+              b"<mergeCells>", b"<mergeCell/>"]
+    for _ in range(3_000):
+        data = b"".join(rng.choice(pieces) for _ in range(rng.randrange(10)))
+        for name in (b"si", b"mergeCell"):
+            tags = xml_scan.count_tags(data, name)
+            for found in range(tags + 1):
+                assert xml_scan.holds_tags(data, name, found) == (tags == found), (data, name, found)
+
+
 def test_the_repeated_header_check_counts_as_the_plain_rule_does():
     """_RowReader._is_repeated_header gives up once too many columns cannot hold their header again; it says
     what the plain rule says: enough columns whose text normalises to their header's."""
