@@ -218,6 +218,17 @@ def test_the_header_pretest_never_rejects_a_header():
                 assert actions._may_name(text, actions._longest_word(head)), (text, head)
 
 
+def test_the_unreadable_searches_find_what_one_pattern_of_them_all_finds():
+    plain = re.compile(rb'<!--|<!\[CDATA\[|<\?(?!xml\s)|</?\w+:')
+    rng = random.Random(17)
+    pieces = [b"<", b"/", b"!", b"?", b"-", b"--", b"[CDATA[", b"xml", b" ", b"\n", b":", b"x", b"x14ac", b"c", b"_",
+              b">", b'"', b"1", b"<c ", b"</c>", b'spans="1:9"', b"<?xml ", b"<!--", b"<x:c", b"</x:"]
+    texts = [b"", b"<?xml version='1.0'?><a/>", b"<a>b:c</a>", b"<a:b/>", b"</a:b>", b"<a x:y='1'/>", b"<?pi?>"]
+    texts += [b"".join(rng.choice(pieces) for _ in range(rng.randrange(12))) for _ in range(20_000)]
+    found = [bool(plain.search(t)) for t in texts]
+    assert [xml_scan._unreadable(t) for t in texts] == found and 1_000 < sum(found) < 19_000
+
+
 def test_holds_tags_says_what_counting_every_form_of_the_tag_says():
     rng = random.Random(11)
     pieces = [b"<si>", b"<si/>", b"<si ", b"<si\t", b"<sis>", b"<sir/>", b"</si>", b"<s", b"x", b"<mergeCell ",
