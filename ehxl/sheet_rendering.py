@@ -28,14 +28,23 @@ MAX_HEADER = 255
 
 #: Characters XML cannot hold, and the escaped character Excel would read in a literal "_x0041_".
 _ILLEGAL = "\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff"
-_ESCAPE = r"_x[0-9A-Fa-f]{4}_"
 _ILLEGAL_XML = re.compile(f"[{_ILLEGAL}]")
 _EXCEL_ESCAPE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
-_NEEDS_CLEANING = re.compile(f"[{_ILLEGAL}]|{_ESCAPE}")
 _TO_ESCAPE = '&<>"\r'
 _NEEDS_ESCAPING = re.compile(f"[{_TO_ESCAPE}]")
+
+
+def _any_of(chars: str) -> re.Pattern:
+    """A search for any of ``chars`` (a character class's body) or an ``_xHHHH_`` escape, written as one class
+    followed by a lookbehind: a pattern that starts with a class lets the regular expression engine skip from one
+    candidate character to the next, where ``[...]|_x...`` tries both branches at every character (about twice
+    as slow on a 40-character text)."""
+    return re.compile(f"[{chars}_](?:(?<=_)x[0-9A-Fa-f]{{4}}_|(?<!_))")
+
+
+_NEEDS_CLEANING = _any_of(_ILLEGAL)
 #: Text that cannot go into a cell as it is: to be cleaned (:func:`clean_text`) or escaped.
-_NOT_PLAIN = re.compile(f"[{_ILLEGAL}{_TO_ESCAPE}]|{_ESCAPE}")
+_NOT_PLAIN = _any_of(_ILLEGAL + _TO_ESCAPE)
 
 
 class _Writable(Protocol):

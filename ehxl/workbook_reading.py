@@ -199,7 +199,7 @@ def _scan_strings(data: bytes) -> list[str]:
         if "&" in text or "\r" in text or "_x" in text or len(text) > MAX_TEXT:
             text = _finish(xml_scan.text(plain))
         out.append(text)                        # most strings: nothing to replace, undo or cut
-    if len(out) != xml_scan.count_tags(data, b"si"):
+    if not xml_scan.holds_tags(data, b"si", len(out)):
         raise xml_scan.NotPlain("a shared string the scanner did not match")
     return out
 
@@ -363,7 +363,7 @@ def _column(letters: bytes) -> int:
 def _scan_merges(data: bytes, start: int) -> list[tuple[int, int, int, int]]:
     out = []
     refs = xml_scan.MERGE.findall(data, start)
-    if len(refs) != xml_scan.count_tags(data, b"mergeCell") or b":mergeCell" in data:
+    if not xml_scan.holds_tags(data, b"mergeCell", len(refs)) or b":mergeCell" in data:
         raise xml_scan.NotPlain("a merged range the scanner did not match")
     for ref in refs:
         ref = xml_scan.text(ref)

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
 import re
 
 from ehxl.report import Cell, SheetSpec, one_line, row_lines
-from ehxl.sheet_rendering import _cell_tail, render_sheet
+from ehxl.sheet_rendering import _ILLEGAL, _NEEDS_CLEANING, _NOT_PLAIN, _TO_ESCAPE, _cell_tail, render_sheet
 
 STYLES = {"text": 1, "wrap": 2, "int": 3, "date": 4, "header": 5}
 
@@ -28,6 +29,20 @@ def test_every_cell_is_what_the_general_path_writes():
     expected = [(f"{'ABCDE'[c]}{r}", _cell_tail(cell.value, cell.style, xf, False))
                 for r, row in enumerate(spec.rows, start=1) for c, cell in enumerate(row)]
     assert written == expected
+
+
+def test_the_quick_patterns_find_what_the_plain_ones_find():
+    """_NEEDS_CLEANING and _NOT_PLAIN are written for speed; they find a text needs work exactly where the plain
+    form of each (a class of characters, or an _xHHHH_ escape) does."""
+    escape = r"_x[0-9A-Fa-f]{4}_"
+    plain = {_NEEDS_CLEANING: re.compile(f"[{_ILLEGAL}]|{escape}"),
+             _NOT_PLAIN: re.compile(f"[{_ILLEGAL}{_TO_ESCAPE}]|{escape}")}
+    rng = random.Random(13)
+    pieces = list("ab_xX0F9g &<>\"\r\n") + ["\x07", "\ud800", "\uffff", "é", "_x", "00", "4F", "_x0041_"]
+    texts = VALUES[:12] + ["__x0041_", "_x004_", "_x0041", "x0041_", "_X0041_", "a_x00g1_b", "_x0041__x0042_"]
+    texts += ["".join(rng.choice(pieces) for _ in range(rng.randrange(8))) for _ in range(20_000)]
+    for quick, slow in plain.items():
+        assert [bool(quick.search(t)) for t in texts] == [bool(slow.search(t)) for t in texts]
 
 
 def test_row_heights_are_what_row_lines_says():

@@ -17,7 +17,7 @@ from lxml import etree
 
 from ehxl import actions, xml_scan
 from ehxl import workbook_reading as reading
-from ehxl.grid import column_letter
+from ehxl.grid import SheetGrid, column_letter
 
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 EPOCH = datetime(1899, 12, 30)
@@ -216,6 +216,53 @@ def test_the_header_pretest_never_rejects_a_header():
         for head in heads:
             if norm == head:
                 assert actions._may_name(text, actions._longest_word(head)), (text, head)
+
+
+def test_the_unreadable_searches_find_what_one_pattern_of_them_all_finds():
+    plain = re.compile(rb'<!--|<!\[CDATA\[|<\?(?!xml\s)|</?\w+:')
+    rng = random.Random(17)
+    pieces = [b"<", b"/", b"!", b"?", b"-", b"--", b"[CDATA[", b"xml", b" ", b"\n", b":", b"x", b"x14ac", b"c", b"_",
+              b">", b'"', b"1", b"<c ", b"</c>", b'spans="1:9"', b"<?xml ", b"<!--", b"<x:c", b"</x:"]
+    texts = [b"", b"<?xml version='1.0'?><a/>", b"<a>b:c</a>", b"<a:b/>", b"</a:b>", b"<a x:y='1'/>", b"<?pi?>"]
+    texts += [b"".join(rng.choice(pieces) for _ in range(rng.randrange(12))) for _ in range(20_000)]
+    found = [bool(plain.search(t)) for t in texts]
+    assert [xml_scan._unreadable(t) for t in texts] == found and 1_000 < sum(found) < 19_000
+
+
+def test_holds_tags_says_what_counting_every_form_of_the_tag_says():
+    rng = random.Random(11)
+    pieces = [b"<si>", b"<si/>", b"<si ", b"<si\t", b"<sis>", b"<sir/>", b"</si>", b"<s", b"x", b"<mergeCell ",
+              b"<mergeCells>", b"<mergeCell/>"]
+    for _ in range(3_000):
+        data = b"".join(rng.choice(pieces) for _ in range(rng.randrange(10)))
+        for name in (b"si", b"mergeCell"):
+            tags = xml_scan.count_tags(data, name)
+            for found in range(tags + 1):
+                assert xml_scan.holds_tags(data, name, found) == (tags == found), (data, name, found)
+
+
+def test_the_repeated_header_check_counts_as_the_plain_rule_does():
+    """_RowReader._is_repeated_header gives up once too many columns cannot hold their header again; it says
+    what the plain rule says: enough columns whose text normalises to their header's."""
+    header = ["Ref", "Theme", "Action", "Owner(s)", "Start", "Deadline", "Status", "Progress (%)", "Update"]
+    grid = SheetGrid("Plan")
+    for c, text in enumerate(header, 1):
+        grid.set(1, c, text)
+    row, cols = actions.find_header(grid)
+    heads = {c: actions.normalise_header(grid.text(row, c)) for c in cols.values()}
+    reader = actions._RowReader(grid, row, cols, heads)
+    rng = random.Random(7)
+    own = {c: [h, h.upper(), f" {h}. ", h + "(s)", f"<b>{h}</b>", "x" * 61 + h] for c, h in enumerate(header, 1)}
+    others = ["1.1", "RP", "Complete", "By 1.4.15", "Progress update", "Action number 7", "", "Owner", "Status"]
+    found = 0
+    for _ in range(20_000):
+        texts = {c: rng.choice(own[c] if rng.random() < 0.7 else others) for c in own if rng.random() < 0.9}
+        texts = {c: t for c, t in texts.items() if t}
+        plain = sum(1 for c, h, _ in reader._named if c in texts and len(texts[c]) <= 60
+                    and actions.normalise_header(texts[c]) == h) >= reader._header_needs
+        assert reader._is_repeated_header(texts) == plain, texts
+        found += plain
+    assert 1_000 < found < 19_000
 
 
 def test_row_cells_read_like_the_dict_they_replace():
