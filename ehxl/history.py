@@ -30,7 +30,7 @@ from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from .changes import ACTION_FIELDS, Snapshot, headline_from, headline_kind
 from .errors import EhxlError
@@ -199,8 +199,14 @@ def _migrate(db: sqlite3.Connection) -> list[str]:
 
 
 def record(path: Path, snapshot: Snapshot, *, output: str, kind: str, ehxl_version: str,
-           sources: Iterable[dict] = (), findings: Iterable[dict] = ()) -> int:
-    """Add one run, all of it or nothing (one transaction); returns its id."""
+           sources: Iterable[dict] = (), findings: Iterable[dict] = (),
+           before_commit: Callable[[], None] | None = None) -> int:
+    """Add one run, all of it or nothing (one transaction); returns its id.
+
+    ``before_commit`` is called with the run written but not yet committed, and
+    what it raises rolls the run back: a pack's run is written by a worker
+    process while the pack is saved, and committed only once the save is done.
+    """
     check(path)
     run_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     try:
@@ -216,6 +222,8 @@ def record(path: Path, snapshot: Snapshot, *, output: str, kind: str, ehxl_versi
                 db.execute("UPDATE runs SET total = ?, complete = ?, overdue = ?, green = ?, amber = ?, red = ? "
                            "WHERE id = ?", (head["total"], head["complete"], head["overdue"], head["green"],
                                             head["amber"], head["red"], run_id))
+                if before_commit is not None:
+                    before_commit()
                 db.execute("COMMIT")
             except BaseException:
                 db.execute("ROLLBACK")
