@@ -1,8 +1,10 @@
 """The history of every roll-up: one SQLite file that remembers each board's figures.
 
 ``ehxl-history.sqlite`` sits beside the workbook or pack ehxl wrote.  Each
-roll-up adds one *run* in one transaction, after the workbook is saved (a
-failed save records nothing).  SQLite's own locking, with a busy timeout,
+roll-up adds one *run* in one transaction, committed after the workbook is
+saved (a failed save records nothing; a board pack read by a pool of processes
+has its run written by a worker while the pack is saved, and committed when
+the save is done).  SQLite's own locking, with a busy timeout,
 lets two roll-ups finish at once without harm.  A file that is not an ehxl
 history, or is damaged, is refused in one line and never written.
 

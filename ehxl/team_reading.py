@@ -21,6 +21,10 @@ cores, and this process takes files from the end of the queue for as long as
 no worker has started them.  What it reads is never pickled, and on two cores
 one worker is started instead of two.
 
+When a pack is written, the pool stays open until it is saved: a worker then
+records the pack's history while this process renders and saves the pack
+(:class:`Workers`), instead of both waiting on one process.
+
 The workers are module-level functions with picklable arguments, so the pool
 works under every start method ("spawn" on Windows and macOS, where each worker
 imports ehxl afresh).
