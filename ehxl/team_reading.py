@@ -428,9 +428,19 @@ class NotSaved(Exception):
 
 def _saved() -> None:
     """Wait for this process's word that the pack is saved (:meth:`Recording.finish`); raise if it was not, or if
-    the process ended without a word."""
+    the process ended without a word (killed, say), so the history is not left locked by a worker waiting for it."""
+    import multiprocessing
+
+    parent = multiprocessing.parent_process()
+    while _HEARD is not None and not _HEARD.poll(_LISTEN_S):
+        if parent is None or not parent.is_alive():
+            raise NotSaved()
     if _HEARD is None or not _HEARD.recv():
         raise NotSaved()
+
+
+#: How long a worker waits for the word before it looks whether this process is still there.
+_LISTEN_S = 1.0
 
 
 def _outcome(path: Path, register: OwnerRegister | None, options: Mapping) -> Outcome:

@@ -909,3 +909,23 @@ def test_a_history_another_roll_up_holds_fails_the_pack_after_its_save_either_wa
     import openpyxl
 
     assert openpyxl.load_workbook(out)["Summary"]["A2"].value.startswith("As of 1 December 2015 ·")   # saved
+
+
+def test_a_worker_waiting_to_commit_a_run_rolls_it_back_unless_told_the_pack_was_saved(monkeypatch):
+    import multiprocessing
+
+    from ehxl import team_reading
+
+    heard, word = multiprocessing.Pipe(duplex=False)
+    monkeypatch.setattr(team_reading, "_HEARD", heard)
+    monkeypatch.setattr(team_reading, "_LISTEN_S", 0.01)
+    parent = type("Parent", (), {"alive": True, "is_alive": lambda self: self.alive})()
+    monkeypatch.setattr(multiprocessing, "parent_process", lambda: parent)
+    word.send(True)
+    team_reading._saved()                                             # saved: commit
+    word.send(False)
+    with pytest.raises(team_reading.NotSaved):                        # not saved: roll back
+        team_reading._saved()
+    parent.alive = False
+    with pytest.raises(team_reading.NotSaved):                        # the process that would say is gone
+        team_reading._saved()
