@@ -247,8 +247,11 @@ def rollup_pack(paths: Sequence[str | Path], out: str | Path, *, backup: bool = 
     if out.suffix.lower() not in (".xlsx", ".xlsm"):
         raise EhxlError("is not a workbook name; give -o a name ending .xlsx, such as board-pack.xlsx.", path=out)
     history, since = kw.pop("history", None), kw.pop("since", None)
-    return _write_pack(_read_pack(paths, out=out, prepare=True, **kw), out, backup=backup, history=history, since=since,
-                       read_kw={k: v for k, v in kw.items() if k != "progress"})
+    from . import team_reading
+
+    with team_reading.Workers() as workers:
+        return _write_pack(_read_pack(paths, out=out, workers=workers, **kw), out, backup=backup, history=history,
+                           since=since, read_kw={k: v for k, v in kw.items() if k != "progress"}, workers=workers)
 
 
 def read_pack(paths: Sequence[str | Path], *, out: str | Path | None = None, as_of: date | None = None,
@@ -263,9 +266,10 @@ def _read_pack(paths: Sequence[str | Path], *, out: str | Path | None = None, as
                within: int | None = None, owners: str | Path | None = None,
                kinds: Mapping[str, str] | None = None,
                progress: Callable[[int, int, Source], None] | None = None,
-               prepare: bool = False) -> "pack_mod.Pack":
-    """:func:`read_pack`; with ``prepare``, each team's rows of the pack's sheets are worked out as its file is
-    read in a pool (for a pack to be written: validate and overdue never need them)."""
+               workers: "team_reading.Workers | None" = None) -> "pack_mod.Pack":
+    """:func:`read_pack`; with ``workers`` (for a pack to be written: validate and overdue never need them), the
+    files are read in their pool when there are enough, and each team's rows of the pack's sheets and history
+    are then worked out as its file is done."""
     from . import pack as pack_mod
     from .sources import find_workbooks
 
@@ -276,8 +280,8 @@ def _read_pack(paths: Sequence[str | Path], *, out: str | Path | None = None, as
                         path=Path(paths[0]) if len(paths) == 1 else None)
     sources = _describe_all(files, out)
     options = {"as_of": as_of, "within": within, "kinds": kinds}
-    early: dict[int, tuple[team_reading.Outcome, pack_mod.Team | None]] | None = {} if prepare else None
-    teams = [team for src, outcome in _analyse_all(sources, owners, options, progress, early)
+    early: dict[int, tuple[team_reading.Outcome, pack_mod.Team | None]] | None = {} if workers else None
+    teams = [team for src, outcome in _analyse_all(sources, owners, options, progress, early, workers)
              if (team := _made(early, src, outcome)) is not None]
     if not teams:
         raise EhxlError("none of the workbooks could be read, so there is nothing to report on: "
@@ -307,15 +311,16 @@ def _describe_all(files: list[Path], out: Path) -> list[Source]:
 
 
 def _analyse_all(sources: list[Source], owners: str | Path | None, options: dict, progress,
-                 early: dict | None) -> list[tuple[Source, team_reading.Outcome]]:
-    """What became of each file to read, in sources order: read in a pool when there are enough to pay for it
-    (each team then made and prepared into ``early``, if given, as its file is done: see :func:`_analyse_in_pool`)."""
+                 early: dict | None, workers=None) -> list[tuple[Source, team_reading.Outcome]]:
+    """What became of each file to read, in sources order: read in a pool (``workers``', if given) when there are
+    enough to pay for it (each team then made and prepared into ``early``, if given, as its file is done: see
+    :func:`_analyse_in_pool`)."""
     from . import team_reading
 
     todo = [src for src in sources if src.status == "read"]
     if team_reading.pays(len(todo)):
         try:
-            return _analyse_in_pool(sources, todo, owners, options, progress, early)
+            return _analyse_in_pool(sources, todo, owners, options, progress, early, workers)
         except team_reading.PoolUnavailable:
             pass
     read = _read_all(sources, progress)
@@ -324,7 +329,7 @@ def _analyse_all(sources: list[Source], owners: str | Path | None, options: dict
 
 
 def _analyse_in_pool(sources: list[Source], todo: list[Source], owners: str | Path | None, options: dict,
-                     progress, early: dict | None) -> list[tuple[Source, team_reading.Outcome]]:
+                     progress, early: dict | None, workers=None) -> list[tuple[Source, team_reading.Outcome]]:
     """The pool's outcomes, with ``progress`` called once per file as it finishes (the files not read last).
 
     With ``early``, each team is made and its rows of the pack prepared as its
@@ -346,7 +351,7 @@ def _analyse_in_pool(sources: list[Source], todo: list[Source], owners: str | Pa
             early[id(outcome)] = (outcome, _prepared(_team(todo[i], outcome)))
         step(todo[i])
 
-    outcomes = team_reading.analyse_in_pool([s.path for s in todo], given, options, done)
+    outcomes = team_reading.analyse_in_pool([s.path for s in todo], given, options, done, workers)
     read = {id(src) for src in todo}
     for src in sources:
         if id(src) not in read:
@@ -377,12 +382,16 @@ def _made(early: dict | None, src: Source, outcome: team_reading.Outcome) -> "pa
 
 
 def _prepared(team: "pack_mod.Team | None") -> "pack_mod.Team | None":
-    """The team with its Overdue rows and snapshot rows worked out (see :func:`ehxl.pack.prepare`)."""
+    """The team with its Overdue rows and snapshot rows worked out (see :func:`ehxl.pack.prepare`), the latter
+    pickled as the worker recording the history is sent them."""
+    import pickle
+
     from . import pack as pack_mod
 
     if team is not None:
         pack_mod.prepare(team)
-        team.snapshot_rows = changes_mod.team_action_rows(team)
+        team.snapshot_rows = changes_mod.team_action_rows(team, changes_mod.action_values)
+        team.pickled_rows = pickle.dumps(team.snapshot_rows, pickle.HIGHEST_PROTOCOL)
     return team
 
 
@@ -418,15 +427,20 @@ def _shared_register(read) -> OwnerRegister | None:
     return OwnerRegister(people) if people else None
 
 
-def _write_pack(pack, out: Path, *, backup: bool, history=None, since=None, read_kw=None) -> PackResult:
-    """The pack's sheets into OUT: a new pack from ehxl's empty one, or the existing pack refreshed in place."""
+def _write_pack(pack, out: Path, *, backup: bool, history=None, since=None, read_kw=None,
+                workers: "team_reading.Workers | None" = None) -> PackResult:
+    """The pack's sheets into OUT: a new pack from ehxl's empty one, or the existing pack refreshed in place.
+
+    The run is recorded in the history by one of ``workers`` while the pack is
+    rendered and saved (committed once it is saved), when a pool read the files.
+    """
     from . import pack as pack_mod
 
     existing = out.exists()
-    snapshot = changes_mod.snapshot_of_pack(pack)
-    past = Past.find(out, history, since, snapshot,
-                      read=lambda p: changes_mod.snapshot_of_pack(read_pack(
-                          [p], out=out, **{**(read_kw or {}), "as_of": board_date([p], pack.as_of)})))
+    snapshot = functools.cache(lambda: changes_mod.snapshot_of_pack(pack))    # for a comparison or a trend only
+    past = Past.find_for(out, history, since, pack.as_of, snapshot,
+                         read=lambda p: changes_mod.snapshot_of_pack(read_pack(
+                             [p], out=out, **{**(read_kw or {}), "as_of": board_date([p], pack.as_of)})))
     by_file = {(src.team, src.file): src for src in pack.sources}
     pack.findings += [(by_file[(row["team"], row["file"])], f) for row, f in past.findings()
                       if (row["team"], row["file"]) in by_file]
@@ -435,13 +449,32 @@ def _write_pack(pack, out: Path, *, backup: bool, history=None, since=None, read
     result = PackResult(out, pack)
     specs = pack_mod.sheets(pack, source=out.name)
     specs[-1:-1] = past.sheets(pack.as_of, out.name) + past.trend(snapshot, out, pack.as_of)
-    result.sheets_written, result.sheets_renamed = _put_sheets(writer, specs)
-    report = writer.save(target=None if existing else out, backup=backup)
+    record = {"sources": [s.json() for s in pack.sources],
+              "findings": pack_mod.to_json(pack, file=None, what="validate")["findings"]}
+    # begun only now that this process has read all it needs of the history: the worker may come to lock readers out
+    recording = _record_beside(workers, past, pack, out, record)
+    try:
+        result.sheets_written, result.sheets_renamed = _put_sheets(writer, specs)
+        report = writer.save(target=None if existing else out, backup=backup)
+    except BaseException:
+        if recording is not None:
+            recording.abandon()
+        raise
     result.written, result.backup = report.path, report.backup
     result.changes = past.changes
-    result.history = past.record(snapshot, report.path, "pack", sources=[s.json() for s in pack.sources],
-                                 findings=pack_mod.to_json(pack, file=None, what="validate")["findings"])
+    result.history = recording.finish() if recording is not None else past.record(
+        changes_mod.snapshot_of_pack(pack, make=changes_mod.action_values), report.path, "pack", **record)
     return result
+
+
+def _record_beside(workers, past: Past, pack, out: Path, record: dict) -> "team_reading.Recording | None":
+    """The run recorded by a worker while the pack is saved, when the pool has a worker and every team's rows were
+    pickled as its file was read (see :meth:`ehxl.team_reading.Workers.record`)."""
+    if workers is None or past.path is None or any(t.pickled_rows is None for t in pack.teams):
+        return None
+    snapshot = changes_mod.snapshot_of_pack(pack, make=changes_mod.action_values)
+    snapshot.actions = []                                          # sent as each team's pickled rows
+    return workers.record(Past(past.path), snapshot, [t.pickled_rows for t in pack.teams], out, "pack", **record)
 
 
 @dataclass

@@ -76,23 +76,27 @@ class Past:
         """The Changes sheet, when there is a baseline to compare with."""
         return [changes_mod.changes_sheet(self.changes, as_of=as_of, source=source)] if self.changes else []
 
-    def trend(self, snapshot, out: Path, as_of: date) -> list:
-        """The Trend sheet, once the history holds an earlier board of this output."""
+    def trend(self, now: Callable[[], changes_mod.Snapshot], out: Path, as_of: date) -> list:
+        """The Trend sheet, once the history holds an earlier board of this output (``now()`` makes this board's
+        snapshot only then)."""
         if self.path is None:
             return []
         rows = history_mod.trend(self.path, output=output_name(out, self.path))
         rows = [r for r in rows if r["as_of"] < as_of.isoformat()]
         if not rows:
             return []
-        now = history_mod.trend_row(as_of.isoformat(), snapshot.headline(), snapshot.figures)
-        return [changes_mod.trend_sheet(rows + [now], as_of=as_of, source=out.name)]
+        snapshot = now()
+        latest = history_mod.trend_row(as_of.isoformat(), snapshot.headline(), snapshot.figures)
+        return [changes_mod.trend_sheet(rows + [latest], as_of=as_of, source=out.name)]
 
-    def record(self, snapshot, written: Path, kind: str, *, sources=(), findings=()) -> Path | None:
-        """Record the run, after the save: a workbook that was not saved leaves no run behind."""
+    def record(self, snapshot, written: Path, kind: str, *, sources=(), findings=(),
+               before_commit: Callable[[], None] | None = None) -> Path | None:
+        """Record the run, after the save (or with ``before_commit`` waiting for it: see
+        :func:`ehxl.history.record`): a workbook that was not saved leaves no run behind."""
         if self.path is None:
             return None
         history_mod.record(self.path, snapshot, output=output_name(written, self.path), kind=kind,
-                           ehxl_version=__version__, sources=sources, findings=findings)
+                           ehxl_version=__version__, sources=sources, findings=findings, before_commit=before_commit)
         return self.path
 
 

@@ -151,11 +151,12 @@ def action_rows(analysis, *, file: str, make=action_row) -> Iterator:
         yield make(a, team=None, file=file, overdue=id(a) in late)
 
 
-def snapshot_of_pack(pack) -> Snapshot:
-    """A board pack as a snapshot: every team's actions and figures, each with its team and file."""
+def snapshot_of_pack(pack, *, make=action_row) -> Snapshot:
+    """A board pack as a snapshot: every team's actions and figures, each with its team and file; each action's
+    row made by ``make`` (:func:`action_values`' tuples for a run only recorded, as :func:`streamed_snapshot`)."""
     snap = Snapshot(as_of=pack.as_of)
     for team in pack.teams:
-        snap.actions += team.snapshot_rows if team.snapshot_rows is not None else team_action_rows(team)
+        snap.actions += team_action_rows(team, make)
         snap.figures += figure_rows(team.analysis, team=team.name, file=team.source.file)
     for k in pack.kpis:
         if k["team"] is None:
@@ -165,11 +166,16 @@ def snapshot_of_pack(pack) -> Snapshot:
     return snap
 
 
-def team_action_rows(team) -> list[dict]:
-    """A pack team's actions as a snapshot's rows, each with its team, file and link."""
+def team_action_rows(team, make=action_row) -> list:
+    """A pack team's actions as a snapshot's rows made by ``make``, each with its team, file and link (from the
+    rows worked out as the team's file was read, when they were)."""
+    if team.snapshot_rows is not None:
+        if make is action_values:
+            return team.snapshot_rows
+        return [dict(zip(ACTION_FIELDS, values)) for values in team.snapshot_rows]
     a, src = team.analysis, team.source
     late = {id(x) for x in a.late}
-    return [action_row(x, team=team.name, file=src.file, overdue=id(x) in late, link=src.link) for x in a.actions]
+    return [make(x, team=team.name, file=src.file, overdue=id(x) in late, link=src.link) for x in a.actions]
 
 
 # ------------------------------------------------------------------ matching

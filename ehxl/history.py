@@ -1,8 +1,10 @@
 """The history of every roll-up: one SQLite file that remembers each board's figures.
 
 ``ehxl-history.sqlite`` sits beside the workbook or pack ehxl wrote.  Each
-roll-up adds one *run* in one transaction, after the workbook is saved (a
-failed save records nothing).  SQLite's own locking, with a busy timeout,
+roll-up adds one *run* in one transaction, committed after the workbook is
+saved (a failed save records nothing; a board pack read by a pool of processes
+has its run written by a worker while the pack is saved, and committed when
+the save is done).  SQLite's own locking, with a busy timeout,
 lets two roll-ups finish at once without harm.  A file that is not an ehxl
 history, or is damaged, is refused in one line and never written.
 
@@ -30,7 +32,7 @@ from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from .changes import ACTION_FIELDS, Snapshot, headline_from, headline_kind
 from .errors import EhxlError
@@ -199,8 +201,14 @@ def _migrate(db: sqlite3.Connection) -> list[str]:
 
 
 def record(path: Path, snapshot: Snapshot, *, output: str, kind: str, ehxl_version: str,
-           sources: Iterable[dict] = (), findings: Iterable[dict] = ()) -> int:
-    """Add one run, all of it or nothing (one transaction); returns its id."""
+           sources: Iterable[dict] = (), findings: Iterable[dict] = (),
+           before_commit: Callable[[], None] | None = None) -> int:
+    """Add one run, all of it or nothing (one transaction); returns its id.
+
+    ``before_commit`` is called with the run written but not yet committed, and
+    what it raises rolls the run back: a pack's run is written by a worker
+    process while the pack is saved, and committed only once the save is done.
+    """
     check(path)
     run_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     try:
@@ -216,6 +224,8 @@ def record(path: Path, snapshot: Snapshot, *, output: str, kind: str, ehxl_versi
                 db.execute("UPDATE runs SET total = ?, complete = ?, overdue = ?, green = ?, amber = ?, red = ? "
                            "WHERE id = ?", (head["total"], head["complete"], head["overdue"], head["green"],
                                             head["amber"], head["red"], run_id))
+                if before_commit is not None:
+                    before_commit()
                 db.execute("COMMIT")
             except BaseException:
                 db.execute("ROLLBACK")

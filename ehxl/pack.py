@@ -29,10 +29,13 @@ class Team:
 
     source: Source
     analysis: Analysis
-    #: Worked out while other teams' files are still being read (:func:`prepare`, and the snapshot's rows by
-    #: :func:`ehxl.changes.team_action_rows`), so that the pack only places them; None: worked out when needed.
-    snapshot_rows: list[dict] | None = field(default=None, repr=False, compare=False)
+    #: Worked out while other teams' files are still being read (:func:`prepare`, and the snapshot's rows as
+    #: :func:`ehxl.changes.action_values` makes them), so that the pack only places them; None: worked out when needed.
+    snapshot_rows: list[tuple] | None = field(default=None, repr=False, compare=False)
     action_cells: tuple[date, dict[int, list[Cell]]] | None = field(default=None, repr=False, compare=False)
+    #: ``snapshot_rows`` pickled, as the worker process that records the pack's history is sent them
+    #: (:meth:`ehxl.team_reading.Workers.record`): pickled at the tail of the job they kept the pack waiting.
+    pickled_rows: bytes | None = field(default=None, repr=False, compare=False)
 
     @property
     def name(self) -> str:

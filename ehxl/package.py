@@ -475,13 +475,19 @@ class Package:
         """Refuse a document type declaration before the root element (XML bombs, external entities).
 
         The prolog is parsed chunk by chunk until the root element starts, so neither a long comment
-        before the DTD nor a UTF-16 part can hide one."""
-        with self._zip.open(name) as fh:
+        before the DTD nor a UTF-16 part can hide one.  A small part read whole here (its CRC checked as
+        the last of it was read) is kept for :meth:`read`: most parts of a team's workbook are a few KB,
+        and a board pack opens a hundred workbooks."""
+        info = self._infos[name]
+        with self._zip.open(info) as fh:
             head = fh.read(8192)
             upper = head.upper()
             if b"<!DOCTYPE" in upper or b"<!ENTITY" in upper:
                 raise WorkbookRefused(_HIDDEN_INSTRUCTIONS, path=self.path)
             if _ROOT_FIRST.match(head):
+                if len(head) == info.file_size:
+                    self._cache[name] = head
+                    self._sound.add(name)
                 return
             import defusedxml.ElementTree as safe
 

@@ -21,6 +21,10 @@ cores, and this process takes files from the end of the queue for as long as
 no worker has started them.  What it reads is never pickled, and on two cores
 one worker is started instead of two.
 
+When a pack is written, the pool stays open until it is saved: a worker then
+records the pack's history while this process renders and saves the pack
+(:class:`Workers`), instead of both waiting on one process.
+
 The workers are module-level functions with picklable arguments, so the pool
 works under every start method ("spawn" on Windows and macOS, where each worker
 imports ehxl afresh).
@@ -52,6 +56,10 @@ from .workbook_writing import OWNED_STATE_SHEET, WorkbookWriter
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor
+    from multiprocessing.connection import Connection
+
+    from .baseline import Past
+    from .changes import Snapshot
 
 #: Files from which a pool pays for itself, by how its workers start.  Measured on 4 December 2026 on a
 #: 2-core machine, whole ``ehxl rollup`` runs over team files of 30-200 actions: with "fork" (Linux's default
@@ -129,17 +137,16 @@ def cores() -> int:
 
 
 def analyse_in_pool(paths: Sequence[Path], given: OwnerRegister | None, options: Mapping,
-                    done: Callable[[int, Outcome], None] | None = None) -> list[Outcome]:
+                    done: Callable[[int, Outcome], None] | None = None,
+                    workers: Workers | None = None) -> list[Outcome]:
     """Every file read and analysed by a pool of processes, in ``paths`` order; ``done(i, outcome)`` as each
     finishes (not for the files read again when the guessed register was wrong).
 
     ``given`` is the register named on the command line; without one, the
     register is the Owners sheets of every file that reads, as in the serial path.
-    The workers pause the cycle collector as this process does (started by "spawn", they would not).
+    The pool is ``workers``' (left open for the pack's history), else one of its own.
     """
-    from concurrent.futures import ProcessPoolExecutor          # here: 25 ms of imports a single file never needs
     from concurrent.futures.process import BrokenProcessPool
-    from multiprocessing import get_context
 
     reported = []
 
@@ -148,19 +155,103 @@ def analyse_in_pool(paths: Sequence[Path], given: OwnerRegister | None, options:
         if done:
             done(i, outcome)
 
-    workers = max(1, min(cores() - 1, len(paths) - 1))
+    own = workers is None
+    workers = workers or Workers()
     try:
-        pool = ProcessPoolExecutor(workers, mp_context=get_context(START_METHOD), initializer=gc.disable)
-    except OSError as exc:
-        raise PoolUnavailable(str(exc)) from exc
-    try:
-        return _rounds(pool, paths, given, options, report)
+        return _rounds(workers.start(len(paths)), paths, given, options, report)
     except (BrokenProcessPool, OSError) as exc:
         if reported:
             raise
         raise PoolUnavailable(str(exc)) from exc
     finally:
-        pool.shutdown(wait=False)       # a worker still starting ("spawn") stops while the pack is written
+        if own:
+            workers.close()
+
+
+class Workers:
+    """The pool of processes a pack's files are read in, started when first asked for and kept open until the
+    pack is written: its history is then recorded by a worker while this process renders and saves the pack
+    (:meth:`record`), instead of after the save while the workers sit idle.
+
+    The workers pause the cycle collector as this process does (started by
+    "spawn", they would not), and hold the end of a pipe on which this process
+    says whether the pack was saved (see :func:`_saved`).
+    """
+
+    def __init__(self) -> None:
+        self.pool: ProcessPoolExecutor | None = None
+        self._word: Connection | None = None
+        self._heard: Connection | None = None
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def start(self, files: int) -> ProcessPoolExecutor:
+        """The pool, started for this many files: a worker fewer than the cores, as this process reads too."""
+        from concurrent.futures import ProcessPoolExecutor          # here: 25 ms of imports a single file never needs
+        from multiprocessing import get_context
+
+        if self.pool is None:
+            context = get_context(START_METHOD)
+            try:
+                self._heard, self._word = context.Pipe(duplex=False)
+                self.pool = ProcessPoolExecutor(max(1, min(cores() - 1, files - 1)), mp_context=context,
+                                                initializer=_start_worker, initargs=(self._heard,))
+            except OSError as exc:
+                raise PoolUnavailable(str(exc)) from exc
+        return self.pool
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=False)       # a worker still starting ("spawn") stops while this process ends
+            self.pool = None
+        for end in (self._heard, self._word):
+            if end is not None:
+                end.close()
+        self._heard = self._word = None
+
+    def record(self, past: Past, snapshot: Snapshot, rows: list[bytes], written: Path, kind: str, *,
+               sources: list[dict], findings: list[dict]) -> Recording | None:
+        """``past.record(...)`` begun by a worker, of ``snapshot`` with ``rows`` (each team's action rows,
+        pickled) as its actions, and committed when :meth:`Recording.finish` says the pack was saved; None
+        when no worker can take it (then record the run after the save, here)."""
+        from concurrent.futures.process import BrokenProcessPool
+
+        if self.pool is None or self._word is None:
+            return None
+        try:
+            future = self.pool.submit(_record, past, snapshot, rows, written, kind, sources, findings)
+        except (BrokenProcessPool, RuntimeError):           # RuntimeError: the pool was shut down
+            return None
+        return Recording(future, self._word)
+
+
+class Recording:
+    """A run being recorded by a worker (:meth:`Workers.record`), waiting for this process's word."""
+
+    def __init__(self, future: Future, word: Connection) -> None:
+        self._future, self._word = future, word
+
+    def finish(self) -> Path | None:
+        """The pack is saved: the run is committed, and its history's path returned (what went wrong, raised)."""
+        self._tell(True)
+        path, problem = self._future.result()
+        if problem is not None:
+            raise EhxlError(problem[0], path=problem[1])
+        return path
+
+    def abandon(self) -> None:
+        """The pack was not saved: the run is rolled back."""
+        self._tell(False)
+
+    def _tell(self, saved: bool) -> None:
+        try:
+            self._word.send(saved)
+        except OSError:                # no worker left to hear it: the future says what became of it
+            pass
 
 
 def _rounds(pool: ProcessPoolExecutor, paths: Sequence[Path], given: OwnerRegister | None, options: Mapping,
@@ -308,6 +399,48 @@ def _unpickled(register: bytes | None) -> OwnerRegister | None:
     if _REGISTER[0] != register:
         _REGISTER = (register, pickle.loads(zlib.decompress(register)))
     return _REGISTER[1]
+
+
+#: A worker's end of the pipe on which this process says whether the pack was saved (:class:`Workers`).
+_HEARD: Connection | None = None
+
+
+def _start_worker(heard: Connection) -> None:
+    global _HEARD
+    gc.disable()
+    _HEARD = heard
+
+
+def _record(past: Past, snapshot: Snapshot, rows: list[bytes], written: Path, kind: str, sources: list[dict],
+            findings: list[dict]) -> tuple[Path | None, tuple[str, str | None] | None]:
+    """The worker recording a pack's run: (the history's path, None), or (None, the EhxlError's detail and path),
+    which does not survive unpickling (see :class:`Outcome`)."""
+    snapshot.actions = [row for team in rows for row in pickle.loads(team)]
+    try:
+        return past.record(snapshot, written, kind, sources=sources, findings=findings, before_commit=_saved), None
+    except EhxlError as exc:
+        return None, (exc.detail, exc.path)
+
+
+class NotSaved(Exception):
+    """The pack was not saved, so the run recorded beside the save is rolled back."""
+
+
+def _saved() -> None:
+    """Wait for this process's word that the pack is saved (:meth:`Recording.finish`); raise if it was not, or if
+    the process ended without a word (killed, say), so the history is not left locked by a worker waiting for it."""
+    import multiprocessing
+
+    parent = multiprocessing.parent_process()
+    while _HEARD is not None and not _HEARD.poll(_LISTEN_S):
+        if parent is None or not parent.is_alive():
+            raise NotSaved()
+    if _HEARD is None or not _HEARD.recv():
+        raise NotSaved()
+
+
+#: How long a worker waits for the word before it looks whether this process is still there.
+_LISTEN_S = 1.0
 
 
 def _outcome(path: Path, register: OwnerRegister | None, options: Mapping) -> Outcome:

@@ -817,3 +817,118 @@ def test_a_worker_unpickles_the_shared_register_once_not_once_per_file():
     other = team_reading._unpickled(sent(OwnerRegister([Owner("Sam Walsh", "SW")])))
     assert other is not first and [o.name for o in other] == ["Sam Walsh"]   # the corrected register, read again
     assert team_reading._unpickled(None) is None
+
+
+def _history_rows(path: Path) -> dict[str, list[tuple]]:
+    """Every table of a history, row by row in the order written, without the clock's time of each run."""
+    import sqlite3
+    from contextlib import closing
+
+    with closing(sqlite3.connect(path)) as db:
+        tables = {}
+        for table in ("runs", "sources", "actions", "figures", "findings"):
+            columns = [c[1] for c in db.execute(f"PRAGMA table_info({table})") if c[1] != "run_at"]
+            tables[table] = db.execute(f"SELECT {', '.join(columns)} FROM {table} ORDER BY rowid").fetchall()
+        return tables
+
+
+def _boards(folder: Path, out: Path, monkeypatch, *, parallel: bool, start: str | None = None) -> list[dict]:
+    """Two boards of the folder into one pack, the files read in a pool or here; each board's JSON."""
+    from ehxl import team_reading
+
+    monkeypatch.setattr(team_reading, "pays", lambda files: parallel)
+    monkeypatch.setattr(team_reading, "START_METHOD", start)
+    out.parent.mkdir()
+    docs = []
+    for as_of in (date(2015, 10, 2), AS_OF):
+        doc = api.rollup_pack([folder], out, as_of=as_of, backup=False).json()
+        docs.append({k: v for k, v in doc.items() if k not in ("file", "written", "history", "changes")})
+    return docs
+
+
+@pytest.mark.parametrize("start", [None, "spawn"])
+def test_a_packs_run_recorded_by_a_worker_while_the_pack_is_saved_is_the_run_recorded_here(tmp_path: Path,
+                                                                                         monkeypatch, start):
+    from ehxl import team_reading
+
+    folder = _team_folder(tmp_path)
+    serial = _boards(folder, tmp_path / "serial" / "pack.xlsx", monkeypatch, parallel=False)
+    begun, record = [], team_reading.Workers.record
+    monkeypatch.setattr(team_reading.Workers, "record", lambda *a, **kw: begun.append(record(*a, **kw)) or begun[-1])
+    parallel = _boards(folder, tmp_path / "parallel" / "pack.xlsx", monkeypatch, parallel=True, start=start)
+    assert len(begun) == 2 and None not in begun                     # each board's run recorded by a worker
+    assert parallel == serial
+    history = _history_rows(tmp_path / "parallel" / "ehxl-history.sqlite")
+    assert history == _history_rows(tmp_path / "serial" / "ehxl-history.sqlite")
+    assert len(history["runs"]) == 2 and len(history["actions"]) == 2 * parallel[1]["actions"]["total"]
+
+
+def test_a_pack_that_is_not_saved_leaves_no_run_though_a_worker_was_recording_it(tmp_path: Path, monkeypatch):
+    from ehxl import team_reading
+    from ehxl.errors import WorkbookOpen
+
+    folder = _team_folder(tmp_path)
+    out = tmp_path / "out" / "pack.xlsx"
+    _boards(folder, out, monkeypatch, parallel=True)
+    history = tmp_path / "out" / "ehxl-history.sqlite"
+    before = _history_rows(history)
+    (out.parent / f"~${out.name}").write_bytes(b"\x00" * 165)          # open in Excel: the save is refused
+    begun, record = [], team_reading.Workers.record
+    monkeypatch.setattr(team_reading.Workers, "record", lambda *a, **kw: begun.append(record(*a, **kw)) or begun[-1])
+    with pytest.raises(WorkbookOpen):
+        api.rollup_pack([folder], out, as_of=date(2015, 12, 1), backup=False)
+    assert begun and begun[0] is not None
+    assert _history_rows(history) == before                           # rolled back: the save it waited for failed
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+def test_a_history_another_roll_up_holds_fails_the_pack_after_its_save_either_way(tmp_path: Path, monkeypatch,
+                                                                                  parallel):
+    import multiprocessing
+    import sqlite3
+
+    from ehxl import history as history_mod
+    from ehxl.errors import EhxlError
+
+    if parallel and "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("a worker started by spawn would wait the full busy timeout it imports")
+    folder = _team_folder(tmp_path)
+    out = tmp_path / "out" / "pack.xlsx"
+    _boards(folder, out, monkeypatch, parallel=parallel, start="fork" if parallel else None)
+    history = tmp_path / "out" / "ehxl-history.sqlite"
+    before = _history_rows(history)
+    monkeypatch.setattr(history_mod, "BUSY_TIMEOUT_S", 0.1)            # the pool's workers start after this
+    locker = sqlite3.connect(history, isolation_level=None)
+    locker.execute("BEGIN IMMEDIATE")                                 # another roll-up writing its run
+    try:
+        with pytest.raises(EhxlError) as err:
+            api.rollup_pack([folder], out, as_of=date(2015, 12, 1), backup=False)
+    finally:
+        locker.execute("ROLLBACK")
+        locker.close()
+    assert str(err.value).startswith("ehxl-history.sqlite: could not be written (database is locked); the workbook "
+                                     "was saved, but this run is not in the history.")
+    assert _history_rows(history) == before
+    import openpyxl
+
+    assert openpyxl.load_workbook(out)["Summary"]["A2"].value.startswith("As of 1 December 2015 ·")   # saved
+
+
+def test_a_worker_waiting_to_commit_a_run_rolls_it_back_unless_told_the_pack_was_saved(monkeypatch):
+    import multiprocessing
+
+    from ehxl import team_reading
+
+    heard, word = multiprocessing.Pipe(duplex=False)
+    monkeypatch.setattr(team_reading, "_HEARD", heard)
+    monkeypatch.setattr(team_reading, "_LISTEN_S", 0.01)
+    parent = type("Parent", (), {"alive": True, "is_alive": lambda self: self.alive})()
+    monkeypatch.setattr(multiprocessing, "parent_process", lambda: parent)
+    word.send(True)
+    team_reading._saved()                                             # saved: commit
+    word.send(False)
+    with pytest.raises(team_reading.NotSaved):                        # not saved: roll back
+        team_reading._saved()
+    parent.alive = False
+    with pytest.raises(team_reading.NotSaved):                        # the process that would say is gone
+        team_reading._saved()

@@ -465,6 +465,28 @@ def test_a_part_damaged_deep_inside_is_refused_when_read_not_a_crash(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["kpis.xlsx"]
 
 
+def test_the_small_parts_read_whole_as_the_package_is_opened_are_not_inflated_again(tmp_path):
+    plan = make_plan(tmp_path / "plan.xlsx")
+    pkg = Package.open(plan)
+    small = [n for n in pkg.names if n.endswith((".xml", ".rels")) and pkg.info(n).file_size <= 8192]
+    with zipfile.ZipFile(plan) as z:
+        expected = {n: z.read(n) for n in small}
+    opened, real_open = [], pkg._zip.open
+    pkg._zip.open = lambda *a, **kw: opened.append(a[0]) or real_open(*a, **kw)
+    assert len(small) >= 5 and {n: pkg.read(n) for n in small} == expected and opened == []
+
+
+def test_a_small_part_whose_crc_is_wrong_is_refused_as_the_package_is_opened(tmp_path):
+    plan = make_plan(tmp_path / "plan.xlsx")
+    raw = bytearray(plan.read_bytes())
+    entry = raw.rindex(b"PK\x01\x02", 0, raw.rindex(b"xl/workbook.xml") + 1)   # its central directory record
+    raw[entry + 16] ^= 0xFF                                                     # the CRC zipfile checks
+    plan.write_bytes(bytes(raw))
+    with pytest.raises(WorkbookRefused) as err:
+        Package.open(plan)
+    assert "is damaged" in str(err.value)
+
+
 def test_limits_on_part_count_and_total_size_can_be_tightened(tmp_path):
     plan = make_plan(tmp_path / "plan.xlsx")
     with pytest.raises(WorkbookRefused) as err:
