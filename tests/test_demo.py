@@ -3,9 +3,6 @@ teams' workbooks with their board pack, that LibreOffice opens."""
 from __future__ import annotations
 
 import hashlib
-import shutil
-import subprocess
-import uuid
 from datetime import date
 from pathlib import Path
 
@@ -15,6 +12,8 @@ from click.testing import CliRunner
 from ehxl import demo
 from ehxl.cli import main
 from ehxl.package import Package
+
+import libreoffice
 
 
 @pytest.fixture(scope="module")
@@ -66,13 +65,9 @@ def test_demo_derby_red_and_amber_actions_without_an_update(demo_dir):
 
 
 def test_libreoffice_opens_the_demo_and_its_board_pack_with_their_charts(demo_dir, tmp_path):
-    soffice = shutil.which("soffice")
-    if not soffice:
-        pytest.skip("LibreOffice (soffice) is not installed; .ci/run installs it")
+    libreoffice.soffice()
     files = sorted(demo_dir.glob("*.xlsx")) + [demo_dir / demo.PACK_FOLDER / demo.PACK_FILE]
-    subprocess.run([soffice, "--headless", f"-env:UserInstallation=file:///tmp/ehxl-lo-{uuid.uuid4().hex}",
-                    "--convert-to", "pdf", "--outdir", str(tmp_path), *map(str, files)],
-                   capture_output=True, timeout=600)
+    libreoffice.convert(files, "pdf", tmp_path, timeout=600)
     for f in files:
         pdf = tmp_path / (f.stem + ".pdf")
         assert pdf.exists() and pdf.stat().st_size > 10_000, f"LibreOffice did not render {f.name}"

@@ -9,8 +9,6 @@ the two worked out by hand, and LibreOffice must open the result.
 from __future__ import annotations
 
 import shutil
-import subprocess
-import uuid
 import zipfile
 from datetime import date
 from pathlib import Path
@@ -22,6 +20,7 @@ from ehxl import api
 from ehxl.errors import EhxlError
 from ehxl.package import Package
 from fidelity import OVERDUE_CELLS, PLAN_SHEET, add_plan_sheet, digests
+import libreoffice
 
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
 AS_OF = date(2015, 11, 2)
@@ -139,14 +138,10 @@ def test_four_jobs_keep_every_part_ehxl_does_not_own(sample, processed, tmp_path
 
 @needs_samples
 def test_libreoffice_opens_every_result(processed, tmp_path):
-    soffice = shutil.which("soffice")
-    if not soffice:
-        pytest.skip("LibreOffice (soffice) is not installed; .ci/run installs it")
+    libreoffice.soffice()
     results = [work for work, *_ in processed.values()]
     out = tmp_path / "csv"
-    profile = f"file:///tmp/ehxl-lo-{uuid.uuid4().hex}"
-    subprocess.run([soffice, "--headless", f"-env:UserInstallation={profile}", "--convert-to", "csv",
-                    "--outdir", str(out), *map(str, results)], capture_output=True, timeout=900)
+    libreoffice.convert(results, "csv", out, timeout=900)
     missing = [p.name for p in results if not (out / (p.stem + ".csv")).exists()]
     assert not missing, f"LibreOffice could not open: {missing}"
 
@@ -230,15 +225,11 @@ def test_macros_install_keeps_every_part_it_does_not_own(sample, installed):
 @needs_samples
 @pytest.mark.libreoffice
 def test_libreoffice_opens_every_installed_workbook_and_finds_every_module(installed, tmp_path):
-    soffice = shutil.which("soffice")
-    if not soffice:
-        pytest.skip("LibreOffice (soffice) is not installed; .ci/run installs it")
+    libreoffice.soffice()
     results = [written for _, written, *_ in installed.values() if written is not None]
     assert results
     out = tmp_path / "ods"
-    profile = f"file:///tmp/ehxl-lo-{uuid.uuid4().hex}"
-    subprocess.run([soffice, "--headless", f"-env:UserInstallation={profile}", "--convert-to", "ods",
-                    "--outdir", str(out), *map(str, results)], capture_output=True, timeout=900)
+    libreoffice.convert(results, "ods", out, timeout=900)
     problems = []
     for path in results:
         ods = out / (path.stem + ".ods")

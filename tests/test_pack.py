@@ -15,7 +15,6 @@ import json
 import shutil
 import subprocess
 import sys
-import uuid
 import zipfile
 from datetime import date
 from pathlib import Path
@@ -27,6 +26,7 @@ from lxml import etree
 from ehxl import api
 from ehxl.cli import main
 from plans import derby_like_plan
+import libreoffice
 
 AS_OF = date(2015, 11, 2)
 NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
@@ -240,15 +240,11 @@ def test_the_help_shows_the_folder_form():
 
 
 def test_libreoffice_opens_the_pack(folder: Path, tmp_path: Path):
-    soffice = shutil.which("soffice")
-    if not soffice:
-        pytest.skip("LibreOffice (soffice) is not installed; .ci/run installs it")
+    libreoffice.soffice()
     pack = tmp_path / "pack.xlsx"
     api.rollup_pack([folder], pack, as_of=AS_OF)
     outdir = tmp_path / "lo"
-    subprocess.run([soffice, "--headless", f"-env:UserInstallation=file:///tmp/ehxl-lo-{uuid.uuid4().hex}",
-                    "--convert-to", "ods", "--outdir", str(outdir), str(pack)],
-                   check=True, capture_output=True, timeout=180)
+    libreoffice.convert([pack], "ods", outdir, timeout=180, check=True)
     assert (outdir / "pack.ods").stat().st_size > 0
 
 
@@ -566,13 +562,8 @@ def test_the_trend_sheet_shows_each_board_and_opens_in_libreoffice(folder: Path,
     assert [r[5] for r in rows[head + 1:head + 4]] == [pytest.approx(2 / 12), pytest.approx(4 / 12),
                                                        pytest.approx(4 / 12)]
     assert rows[head + 4][0] is None                                 # three boards, no more
-    soffice = shutil.which("soffice")
-    if not soffice:
-        pytest.skip("LibreOffice (soffice) is not installed; .ci/run installs it")
     outdir = tmp_path / "lo"
-    subprocess.run([soffice, "--headless", f"-env:UserInstallation=file:///tmp/ehxl-lo-{uuid.uuid4().hex}",
-                    "--convert-to", "ods", "--outdir", str(outdir), str(pack)],
-                   check=True, capture_output=True, timeout=180)
+    libreoffice.convert([pack], "ods", outdir, timeout=180, check=True)
     with zipfile.ZipFile(outdir / "pack.ods") as z:
         charts = [z.read(n) for n in z.namelist() if n.startswith("Object") and n.endswith("/content.xml")]
     assert any(b"<chart:chart" in c and b"Shares of all actions, board by board" in c for c in charts)

@@ -6,9 +6,6 @@ parts, oletools' olevba for the VBA source, LibreOffice for opening the file.
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
-import uuid
 import zipfile
 from datetime import date
 from pathlib import Path
@@ -21,6 +18,7 @@ from ehxl.errors import EhxlError
 from ehxl.workbook_macros import BUTTONS, Geometry, place
 from fidelity import digests
 from plans import derby_like_plan
+import libreoffice
 
 REPO = Path(__file__).resolve().parents[1]
 BAS = (REPO / "macros" / "ehxl.bas").read_text()
@@ -298,18 +296,9 @@ def test_cli_install(plan):
 
 # ------------------------------------------------------------------ LibreOffice, the second engine
 
-def _soffice() -> str:
-    soffice = shutil.which("soffice")
-    if not soffice:
-        pytest.skip("LibreOffice (soffice) is not installed; .ci/run installs it")
-    return soffice
-
-
 def libreoffice_basic_modules(path: Path, out: Path) -> dict[str, str]:
     """The Basic modules LibreOffice finds in a workbook: it opens it and saves it as .ods, which keeps them."""
-    profile = f"file:///tmp/ehxl-lo-{uuid.uuid4().hex}"
-    subprocess.run([_soffice(), "--headless", f"-env:UserInstallation={profile}", "--convert-to", "ods",
-                    "--outdir", str(out), str(path)], capture_output=True, timeout=300)
+    libreoffice.convert([path], "ods", out, timeout=300)
     ods = out / (path.stem + ".ods")
     assert ods.exists(), f"LibreOffice could not open {path.name}"
     modules = {}
