@@ -81,8 +81,9 @@ _URL = re.compile(r"^(https?|mailto|ftp|file):", re.I)
 
 
 def is_url(link: str) -> bool:
-    """A link that leaves the workbook (a web page, an e-mail) rather than pointing at a cell in it."""
-    return bool(_URL.match(link))
+    """A link that leaves the workbook (a web page, an e-mail) rather than pointing at a cell in it: a link to a
+    cell has no colon unless it names a range, so most are told without the pattern."""
+    return ":" in link and bool(_URL.match(link))
 
 
 class Cell(NamedTuple):
