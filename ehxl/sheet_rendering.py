@@ -213,7 +213,7 @@ def _sheet_rows(spec: SheetSpec, xf: Callable[[str, str | None], int], date1904:
     xf = _remembered(xf)
     text_head = _ByStyle(lambda style: f'" s="{xf(style, None)}" t="inlineStr"><is><t>')
     tails: dict[tuple[object, str], str] = {}
-    fits: dict[tuple[int, str], int] = {}
+    fits: list[dict[str, int]] = [{} for _ in letters]     # per column: style -> most characters on one line
     done: list[str] = []
     for r, row in enumerate(spec.rows, start=1):
         cells = []
@@ -225,13 +225,13 @@ def _sheet_rows(spec: SheetSpec, xf: Callable[[str, str | None], int], date1904:
                 continue
             value, style = cell.value, cell.style
             kind = type(value)
-            if kind is str and value and not _NOT_PLAIN.search(value) and not value[0].isspace() \
-                    and not value[-1].isspace() and len(value) <= MAX_TEXT:
+            if kind is str and value and value.strip() is value and not _NOT_PLAIN.search(value) \
+                    and len(value) <= MAX_TEXT:
                 cells.append(f'<c r="{letters[c]}{number}{text_head[style]}{value}</t></is></c>')
                 if style in WRAPPED and not tall:
-                    most = fits.get((c, style))
+                    most = fits[c].get(style)
                     if most is None:
-                        most = fits[c, style] = one_line(spec, c + 1, style)
+                        most = fits[c][style] = one_line(spec, c + 1, style)
                     tall = len(value) > most or "\n" in value
             else:
                 if kind is int or kind is dt.date:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 from datetime import date
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 from . import rag
 from .actions import Action, owner_names
@@ -178,8 +178,7 @@ def overdue_sheet(late: Sequence[Action], soon: Sequence[Action], *, as_of: date
     spec.freeze_row = head + 1
     spec.print_title_rows = (head, head)
     shared = _shared_cells()
-    for act in sorted(late, key=lambda a: (a.due, a.sheet, a.row)):
-        spec.add_row(*_action_cells(act, (as_of - act.due).days, shared))
+    spec.rows += _action_rows(sorted(late, key=lambda a: (a.due, a.sheet, a.row)), as_of, shared, late=True)
     if not late:
         spec.add_row(Cell("No action is overdue.", "note"))
     spec.autofilter = f"A{head}:H{head + max(len(late), 1)}"
@@ -187,8 +186,7 @@ def overdue_sheet(late: Sequence[Action], soon: Sequence[Action], *, as_of: date
     spec.add_row(*[Cell(h, "header") for h in
                    ("Ref", f"Due in the next {within} days", "Owner(s)", "Deadline", "Days left", "Status",
                     "Theme", "Go to")])
-    for act in soon:
-        spec.add_row(*_action_cells(act, (act.due - as_of).days, shared))
+    spec.rows += _action_rows(soon, as_of, shared, late=False)
     if not soon:
         spec.add_row(Cell(f"Nothing falls due in the next {within} days.", "note"))
     return spec
@@ -200,12 +198,24 @@ def _shared_cells() -> Callable[..., Cell]:
     return functools.lru_cache(maxsize=None, typed=True)(Cell)
 
 
-def _action_cells(act: Action, days: int, shared: Callable[..., Cell]) -> list[Cell]:
-    return [Cell(act.ref, "text"), Cell(act.action, "wrap"),
-            shared(", ".join(owner_names(act)) or "(none)", "wrap"), shared(act.due, "date"), shared(days, "int"),
-            shared(act.status.capitalize() if act.status else "", RAG_STYLE.get(act.status or "", "text")),
-            shared(act.theme, "wrap"),
-            Cell(f"{act.sheet} row {act.row}", "link", _link(act.sheet, act.cell("deadline")))]
+def _action_rows(actions: Iterable[Action], as_of: date, shared: Callable[..., Cell], *,
+                 late: bool) -> Iterator[list[Cell]]:
+    """Each action's row of cells; a deadline's two cells (the date, the days overdue or left) and a status's
+    cell are looked up once per deadline or status, not once per action."""
+    dated: dict[date, tuple[Cell, Cell]] = {}
+    statuses: dict[str | None, Cell] = {}
+    for act in actions:
+        due = act.due
+        when = dated.get(due)
+        if when is None:
+            when = dated[due] = (shared(due, "date"), shared((as_of - due).days if late else (due - as_of).days, "int"))
+        status = statuses.get(act.status)
+        if status is None:
+            status = statuses[act.status] = shared(act.status.capitalize() if act.status else "",
+                                                   RAG_STYLE.get(act.status or "", "text"))
+        yield [Cell(act.ref, "text"), Cell(act.action, "wrap"),
+               shared(", ".join(owner_names(act)) or "(none)", "wrap"), *when, status, shared(act.theme, "wrap"),
+               Cell(f"{act.sheet} row {act.row}", "link", _link(act.sheet, act.cell("deadline")))]
 
 
 def validation_sheet(findings: Sequence[Finding], *, as_of: date, source: str) -> SheetSpec:

@@ -152,3 +152,14 @@ def test_a_quote_in_the_new_name_is_doubled():
     spec.charts.append(Chart("column", "Grades", (Series("Good", "'Audits'!$A$2:$A$3", "'Audits'!$B$2:$B$3"),),
                              "D2"))
     assert spec.renamed("Team's Audits").charts[0].series[0].values == "'Team''s Audits'!$B$2:$B$3"
+
+
+@pytest.mark.parametrize("link, leaves", [
+    ("https://example.org/plan", True), ("HTTP://example.org", True), ("mailto:lead@example.org", True),
+    ("ftp:x", True), ("file:///C:/plans/team.xlsx", True), ("'Plan'!F12", False), ("'Plan'!A1:B2", False),
+    ("Plan!$A$1:$H$9", False), ("#'Plan'!A1", False), ("'http:'!A1", False), ("https//example.org", False), ("", False),
+])
+def test_a_link_leaves_the_workbook_only_when_it_starts_with_a_scheme_and_its_colon(link, leaves):
+    from ehxl.report import is_url
+
+    assert is_url(link) is leaves
