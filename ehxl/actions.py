@@ -554,8 +554,8 @@ class _RowReader:
 
     def _is_repeated_header(self, texts: dict[int, str]) -> bool:
         """Whether enough of the header's columns hold their header's text again.  A column that cannot is
-        found by :func:`_may_name`'s test, written out (it runs for every row); once too many columns cannot, the
-        row is no header, and a plain row gets there in a few columns, normalising no text."""
+        found by :func:`_may_name`'s cheap test; once too many columns cannot, the row is no header, and a plain
+        row gets there in a few columns, normalising no text."""
         needs = self._header_needs
         if len(texts) < needs:
             return False
@@ -563,7 +563,7 @@ class _RowReader:
         maybe = []
         for c, h, word in self._named:
             t = texts.get(c)
-            if t is not None and len(t) <= 60 and (word in (low := t.lower()) or "(s)" in low or "<" in t):
+            if t is not None and len(t) <= 60 and _may_name(t, word):
                 maybe.append((t, h))
             elif spare:
                 spare -= 1
