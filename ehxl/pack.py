@@ -46,8 +46,8 @@ def prepare(team: Team) -> None:
     """The team's rows of the Overdue sheet, as of its analysis's date (the pack's, unless a file was read
     after midnight: then they are worked out again)."""
     as_of = team.analysis.as_of
-    cells = {id(act): _action_cells(team, act, (as_of - act.due).days) for act in team.analysis.late}
-    cells.update((id(act), _action_cells(team, act, (act.due - as_of).days)) for act in team.analysis.soon)
+    cells = {id(act): _row_cells(team, act, as_of, late=True) for act in team.analysis.late}
+    cells.update((id(act), _row_cells(team, act, as_of, late=False)) for act in team.analysis.soon)
     team.action_cells = (as_of, cells)
 
 
@@ -320,7 +320,7 @@ def overdue_sheet(pack: Pack, *, source: str) -> SheetSpec:
     spec.freeze_row = head + 1
     spec.print_title_rows = (head, head)
     for team, act in pack.late:
-        spec.add_row(*_prepared_cells(team, act, pack.as_of) or _action_cells(team, act, (pack.as_of - act.due).days))
+        spec.add_row(*_row_cells(team, act, pack.as_of, late=True))
     if not pack.late:
         spec.add_row(Cell("No action is overdue.", "note"))
     spec.autofilter = f"A{head}:I{head + max(len(pack.late), 1)}"
@@ -328,17 +328,19 @@ def overdue_sheet(pack: Pack, *, source: str) -> SheetSpec:
     spec.add_row(*[Cell(h, "header") for h in ("Team", "Ref", f"Due in the next {pack.within} days", "Owner(s)",
                                                 "Deadline", "Days left", "Status", "File", "Go to")])
     for team, act in pack.soon:
-        spec.add_row(*_prepared_cells(team, act, pack.as_of) or _action_cells(team, act, (act.due - pack.as_of).days))
+        spec.add_row(*_row_cells(team, act, pack.as_of, late=False))
     if not pack.soon:
         spec.add_row(Cell(f"Nothing falls due in the next {pack.within} days.", "note"))
     return spec
 
 
-def _prepared_cells(team: Team, act: Action, as_of: date) -> list[Cell] | None:
-    """The action's row as :func:`prepare` worked it out, if it did so as of this date."""
-    if team.action_cells is None or team.action_cells[0] != as_of:
-        return None
-    return team.action_cells[1].get(id(act))
+def _row_cells(team: Team, act: Action, as_of: date, *, late: bool) -> list[Cell]:
+    """The action's row of the Overdue sheet (days overdue, or days left): as :func:`prepare` worked it out if
+    it did so as of this date, else worked out now."""
+    prepared = team.action_cells
+    if prepared is not None and prepared[0] == as_of and (cells := prepared[1].get(id(act))) is not None:
+        return cells
+    return _action_cells(team, act, (as_of - act.due).days if late else (act.due - as_of).days)
 
 
 def _action_cells(team: Team, act: Action, days: int) -> list[Cell]:
