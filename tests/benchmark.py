@@ -13,14 +13,15 @@ interpreter with only the standard imports any click command reading a zipped
 workbook into an SQLite history needs, the least a roll-up can take.
 One plan: ``ehxl rollup`` in place against a bare openpyxl load + save of the
 same file, with the aim in seconds (aim x openpyxl's time) beside the floor run
-in the same turns (what the aim leaves ehxl for its own imports and work); then "again", the case a performance officer meets before every board
-after the first: the plan already rolled up for the last board (31/03/2016), its
-history beside it, rolled up for this one (a Changes sheet, ehxl's sheets
-refreshed), against openpyxl on that same file.  The board pack: ``ehxl rollup FOLDER -o pack.xlsx`` over a folder of
-generated team workbooks (laid out differently, as teams do) against the
-pandas script a performance officer would write instead (read every file,
-find the header, concat, count actions and statuses per team, write .xlsx),
-and against ehxl forced to read in one process.
+in the same turns (what the aim leaves ehxl for its own imports and work); then
+"again", the case a performance officer meets before every board after the
+first: the plan already rolled up for the last board (31/03/2016), its history
+beside it, rolled up for this one (a Changes sheet, ehxl's sheets refreshed),
+against openpyxl on that same file. The board pack: ``ehxl rollup FOLDER -o
+pack.xlsx`` over a folder of generated team workbooks (laid out differently, as
+teams do) against the pandas script a performance officer would write instead
+(read every file, find the header, concat, count actions and statuses per team,
+write .xlsx), and against ehxl forced to read in one process.
 
 Each measurement is a whole process (interpreter start, imports, read, work,
 write), on the same generated files, in the same run, so the columns are
